@@ -1,0 +1,151 @@
+"""Data types: PyTorch's dtype objects over NumPy dtypes, and PyTorch's type-promotion rules."""
+import numpy as np
+
+
+class dtype:
+    """A tensor element type (``spindle.float32``...), mapped onto one NumPy dtype."""
+
+    __slots__ = ("name", "numpy_dtype", "is_floating_point", "is_complex", "is_signed", "itemsize", "category")
+
+    def __init__(self, name, numpy_dtype, category):
+        self.name = name
+        self.numpy_dtype = np.dtype(numpy_dtype)
+        # Promotion categories, lowest first: bool < integer < floating point.
+        self.category = category
+        self.is_floating_point = category == 2
+        self.is_complex = False
+        self.is_signed = category == 2 or self.numpy_dtype.kind == "i"
+        self.itemsize = self.numpy_dtype.itemsize
+
+    def __repr__(self):
+        return "spindle." + self.name
+
+    def __reduce__(self):
+        # dtypes are singletons: unpickling (e.g. in DataLoader workers) must give back the same object.
+        return (_dtype_by_name, (self.name,))
+
+    def to_real(self):
+        return self
+
+    def to_complex(self):
+        raise RuntimeError(f"complex dtypes are not supported (asked for the complex form of {self})")
+
+
+bool_ = dtype("bool", np.bool_, 0)
+uint8 = dtype("uint8", np.uint8, 1)
+int8 = dtype("int8", np.int8, 1)
+int16 = dtype("int16", np.int16, 1)
+int32 = dtype("int32", np.int32, 1)
+int64 = dtype("int64", np.int64, 1)
+float16 = dtype("float16", np.float16, 2)
+float32 = dtype("float32", np.float32, 2)
+float64 = dtype("float64", np.float64, 2)
+
+ALL_DTYPES = (bool_, uint8, int8, int16, int32, int64, float16, float32, float64)
+_BY_NUMPY = {d.numpy_dtype: d for d in ALL_DTYPES}
+_BY_NAME = {d.name: d for d in ALL_DTYPES}
+
+
+def _dtype_by_name(name):
+    return _BY_NAME[name]
+
+
+def from_numpy_dtype(numpy_dtype):
+    """The spindle dtype of a NumPy dtype; TypeError for types PyTorch has no equivalent of."""
+    try:
+        return _BY_NUMPY[numpy_dtype]
+    except KeyError:
+        numpy_dtype = np.dtype(numpy_dtype)
+        if numpy_dtype in _BY_NUMPY:
+            return _BY_NUMPY[numpy_dtype]
+        raise TypeError(
+            f"can't convert np.ndarray of type numpy.{numpy_dtype}. The only supported types are: "
+            "float64, float32, float16, int64, int32, int16, int8, uint8, and bool."
+        ) from None
+
+
+_default_float = float32
+
+
+def get_default_dtype():
+    """The dtype of floating-point tensors made from Python floats (float32 unless changed)."""
+    return _default_float
+
+
+def set_default_dtype(d):
+    """Set the default floating-point dtype (float32 or float64, as PyTorch allows)."""
+    global _default_float
+    if d not in (float16, float32, float64):
+        raise TypeError(f"only floating-point types are supported as the default type, got {d}")
+    _default_float = d
+
+
+def to_dtype(value):
+    """Accept a spindle dtype, a NumPy dtype/type or a Python type (float, int, bool) as PyTorch does."""
+    if isinstance(value, dtype):
+        return value
+    if value is float:
+        return _default_float
+    if value is int:
+        return int64
+    if value is bool:
+        return bool_
+    if isinstance(value, str) and value in _BY_NAME:
+        return _BY_NAME[value]
+    try:
+        return from_numpy_dtype(np.dtype(value))
+    except TypeError:
+        raise TypeError(f"{value!r} is not a dtype") from None
+
+
+def _promote_two(a, b):
+    """Promotion of two dtypes of equal priority (both tensors with dims, or both 0-dim)."""
+    if a is b:
+        return a
+    return _BY_NUMPY[np.promote_types(a.numpy_dtype, b.numpy_dtype)]
+
+
+def promote_types(a, b):
+    """``spindle.promote_types``: the smallest dtype both ``a`` and ``b`` convert to."""
+    return _promote_two(to_dtype(a), to_dtype(b))
+
+
+def _scalar_dtype(value):
+    if isinstance(value, bool):
+        return bool_
+    if isinstance(value, int):
+        return int64
+    return _default_float
+
+
+def result_type(*operands):
+    """PyTorch's promotion over tensors and Python scalars.
+
+    Tensors with dimensions outrank 0-dim tensors, which outrank Python scalars; a lower-priority
+    operand only changes the result when it is of a higher category (bool < int < float), and then
+    only up to its category's default (so ``int_tensor * 2.5`` is float32, ``float16_tensor * 2.5``
+    stays float16).
+    """
+    dimensioned = None
+    zero_dim = None
+    scalar = None
+    for operand in operands:
+        if hasattr(operand, "_data"):
+            operand_dtype = operand.dtype
+            if operand._data.ndim:
+                dimensioned = operand_dtype if dimensioned is None else _promote_two(dimensioned, operand_dtype)
+            else:
+                zero_dim = operand_dtype if zero_dim is None else _promote_two(zero_dim, operand_dtype)
+        else:
+            operand_dtype = _scalar_dtype(operand)
+            if scalar is None or operand_dtype.category > scalar.category:
+                scalar = operand_dtype
+    result = dimensioned
+    for lower in (zero_dim, scalar):
+        if lower is None:
+            continue
+        if result is None:
+            result = lower
+        elif lower.category > result.category:
+            result = lower if lower is zero_dim else (_default_float if lower.category == 2 else lower)
+    return result

@@ -1,0 +1,665 @@
+"""Elementwise ops: arithmetic with broadcasting and PyTorch's type promotion, unary math, comparisons."""
+import numpy as np
+
+from .. import _dtype
+from . import op as op_module
+from .op import NonDifferentiableOp, Op
+
+
+def _is_integral(array):
+    return array.dtype.kind in "biu"
+
+
+def _float_array(array):
+    """Integer/bool inputs of float-only functions compute in the default float dtype, as in PyTorch."""
+    if array.dtype.kind in "biu":
+        return array.astype(_dtype.get_default_dtype().numpy_dtype)
+    return array
+
+
+def promote_operands(a, b):
+    """The raw operands of a binary op after PyTorch's promotion (tensors become arrays)."""
+    Tensor = op_module.Tensor
+    a_is_tensor = isinstance(a, Tensor)
+    b_is_tensor = isinstance(b, Tensor)
+    if a_is_tensor and b_is_tensor:
+        a_data, b_data = a._data, b._data
+        if a_data.dtype is not b_data.dtype:
+            target = _dtype.result_type(a, b).numpy_dtype
+            a_data = a_data.astype(target, copy=False)
+            b_data = b_data.astype(target, copy=False)
+        if type(a_data) is not type(b_data):
+            a_data, b_data = _same_device(a, b, a_data, b_data)
+        return a_data, b_data
+    if a_is_tensor:
+        return a._data if type(b) is not float else _float_array(a._data), _plain_scalar(b)
+    if b_is_tensor:
+        return _plain_scalar(a), b._data if type(a) is not float else _float_array(b._data)
+    raise TypeError(f"expected at least one Tensor operand, got {type(a).__name__} and {type(b).__name__}")
+
+
+def _plain_scalar(value):
+    if isinstance(value, (bool, int, float)):
+        return value
+    if isinstance(value, np.generic):
+        return value.item()
+    raise TypeError(f"unsupported operand type: {type(value).__name__} (expected a Tensor or a number)")
+
+
+def _same_device(a, b, a_data, b_data):
+    # A 0-dim CPU tensor may meet a CUDA tensor (PyTorch treats it as a scalar); anything else is an error.
+    if a.ndim == 0 and a.device.type == "cpu":
+        return a_data.item(), b_data
+    if b.ndim == 0 and b.device.type == "cpu":
+        return a_data, b_data.item()
+    raise RuntimeError(
+        f"Expected all tensors to be on the same device, but found at least two devices, {a.device} and {b.device}!"
+    )
+
+
+class BinaryOp(Op):
+    """Base of broadcasting binary ops: promotes operands, then ``forward(a, b)`` on arrays/scalars."""
+
+    @classmethod
+    def apply(cls, a, b):
+        node = cls.__new__(cls)
+        a_data, b_data = promote_operands(a, b)
+        output = node.forward(a_data, b_data)
+        Tensor = op_module.Tensor
+        if op_module.state.enabled and cls.differentiable:
+            if (isinstance(a, Tensor) and a._requires_grad) or (isinstance(b, Tensor) and b._requires_grad):
+                return node.connect(output, (a, b))
+        return Tensor._wrap(output)
+
+
+def _shape_error(a, b, error):
+    shape_a = list(np.shape(a))
+    shape_b = list(np.shape(b))
+    return RuntimeError(
+        f"The size of tensor a ({shape_a}) must match the size of tensor b ({shape_b}) at every non-singleton "
+        f"dimension (shapes {shape_a} and {shape_b} cannot be broadcast together)"
+    )
+
+
+def broadcast_checked(ufunc, a, b):
+    """Apply a NumPy ufunc, turning NumPy's broadcast failure into PyTorch's RuntimeError."""
+    try:
+        return ufunc(a, b)
+    except ValueError as error:
+        raise _shape_error(a, b, error) from None
+
+
+class Add(BinaryOp):
+    def forward(self, a, b):
+        return broadcast_checked(np.add, a, b)
+
+    def backward(self, grad):
+        return grad, grad
+
+
+class Sub(BinaryOp):
+    def forward(self, a, b):
+        if getattr(a, "dtype", None) == np.bool_ and getattr(b, "dtype", None) == np.bool_:
+            raise RuntimeError(
+                "Subtraction, the `-` operator, with two bool tensors is not supported. "
+                "Use the `^` or `logical_xor()` operator instead."
+            )
+        return broadcast_checked(np.subtract, a, b)
+
+    def backward(self, grad):
+        return grad, -grad
+
+
+class Mul(BinaryOp):
+    save_inputs = (0, 1)
+
+    def forward(self, a, b):
+        return broadcast_checked(np.multiply, a, b)
+
+    def backward(self, grad):
+        a, b = self.inputs
+        return grad * b if self.needs_grad(0) else None, grad * a if self.needs_grad(1) else None
+
+
+class Div(BinaryOp):
+    save_inputs = (0, 1)
+
+    def forward(self, a, b):
+        # True division of integers gives the default float dtype (NumPy would give float64).
+        if _is_integral(np.asarray(a)) and _is_integral(np.asarray(b)):
+            return broadcast_checked(np.true_divide, a, b).astype(_dtype.get_default_dtype().numpy_dtype)
+        return broadcast_checked(np.true_divide, a, b)
+
+    def backward(self, grad):
+        a, b = self.inputs
+        grad_a = grad / b
+        return grad_a, -grad_a * a / b if self.needs_grad(1) else None
+
+
+class FloorDivide(BinaryOp):
+    def forward(self, a, b):
+        return broadcast_checked(np.floor_divide, a, b)
+
+    def backward(self, grad):
+        return grad * 0, grad * 0
+
+
+class Remainder(BinaryOp):
+    save_inputs = (0, 1)
+
+    def forward(self, a, b):
+        # Python-style modulo (sign of the divisor), which is what torch.remainder and % compute.
+        return broadcast_checked(np.remainder, a, b)
+
+    def backward(self, grad):
+        a, b = self.inputs
+        return grad, -grad * (a / b).floor() if self.needs_grad(1) else None
+
+
+class Fmod(BinaryOp):
+    save_inputs = (0, 1)
+
+    def forward(self, a, b):
+        return broadcast_checked(np.fmod, a, b)
+
+    def backward(self, grad):
+        a, b = self.inputs
+        return grad, -grad * (a / b).trunc() if self.needs_grad(1) else None
+
+
+class Pow(BinaryOp):
+    save_inputs = (0, 1)
+    save_output = True
+
+    def forward(self, a, b):
+        if isinstance(b, int) and not isinstance(b, bool) and b < 0 and _is_integral(np.asarray(a)):
+            raise RuntimeError("Integers to negative integer powers are not allowed.")
+        return broadcast_checked(np.power, a, b)
+
+    def backward(self, grad):
+        base, exponent = self.inputs
+        Tensor = op_module.Tensor
+        grad_base = grad_exponent = None
+        if self.needs_grad(0):
+            grad_base = grad * 0 if not isinstance(exponent, Tensor) and exponent == 0 else grad * exponent * base.pow(exponent - 1)
+        if self.needs_grad(1):
+            # d(a^b)/db = a^b log a; where a == 0 and b >= 0 PyTorch defines it as 0.
+            output = self.output()
+            if isinstance(base, Tensor):
+                grad_exponent = (grad * output * base.log()).masked_fill((base == 0) & (exponent >= 0), 0.0)
+            elif base > 0:
+                grad_exponent = grad * output * float(np.log(base))
+            else:
+                grad_exponent = grad * output * 0
+        return grad_base, grad_exponent
+
+
+class Maximum(BinaryOp):
+    save_inputs = (0, 1)
+
+    def forward(self, a, b):
+        return broadcast_checked(np.maximum, a, b)
+
+    def backward(self, grad):
+        a, b = self.inputs
+        return _split_on_ties(grad, a > b, a == b)
+
+
+class Minimum(BinaryOp):
+    save_inputs = (0, 1)
+
+    def forward(self, a, b):
+        return broadcast_checked(np.minimum, a, b)
+
+    def backward(self, grad):
+        a, b = self.inputs
+        return _split_on_ties(grad, a < b, a == b)
+
+
+def _split_on_ties(grad, first_wins, tie):
+    # PyTorch gives the whole gradient to the winner and half to each side on a tie.
+    weight = first_wins.to(grad.dtype) + tie.to(grad.dtype) * 0.5
+    return grad * weight, grad * (1 - weight)
+
+
+class Atan2(BinaryOp):
+    save_inputs = (0, 1)
+
+    def forward(self, a, b):
+        return broadcast_checked(np.arctan2, _float_array(np.asarray(a)), _float_array(np.asarray(b)))
+
+    def backward(self, grad):
+        a, b = self.inputs
+        denominator = a * a + b * b
+        return grad * b / denominator, -grad * a / denominator
+
+
+# ---------------------------------------------------------------- comparisons and logic (no gradient)
+
+
+class Compare(NonDifferentiableOp):
+    """``==, !=, <, <=, >, >=`` and logical ops: broadcasting, bool result, never requires grad."""
+
+    @classmethod
+    def apply(cls, a, b):
+        a_data, b_data = promote_operands(a, b)
+        return op_module.Tensor._wrap(broadcast_checked(cls.ufunc, a_data, b_data))
+
+
+def _comparison(name, ufunc):
+    return type(name, (Compare,), {"ufunc": staticmethod(ufunc), "__doc__": f"Elementwise ``{ufunc.__name__}``."})
+
+
+Equal = _comparison("Equal", np.equal)
+NotEqual = _comparison("NotEqual", np.not_equal)
+Less = _comparison("Less", np.less)
+LessEqual = _comparison("LessEqual", np.less_equal)
+Greater = _comparison("Greater", np.greater)
+GreaterEqual = _comparison("GreaterEqual", np.greater_equal)
+LogicalAnd = _comparison("LogicalAnd", np.logical_and)
+LogicalOr = _comparison("LogicalOr", np.logical_or)
+LogicalXor = _comparison("LogicalXor", np.logical_xor)
+
+
+class Bitwise(Compare):
+    """``& | ^`` on bool or integer tensors (the result keeps the promoted dtype)."""
+
+    @classmethod
+    def apply(cls, a, b):
+        a_data, b_data = promote_operands(a, b)
+        if np.asarray(a_data).dtype.kind == "f" or np.asarray(b_data).dtype.kind == "f":
+            raise RuntimeError(f"\"{cls.ufunc.__name__}\" not implemented for floating-point tensors")
+        return op_module.Tensor._wrap(broadcast_checked(cls.ufunc, a_data, b_data))
+
+
+BitwiseAnd = type("BitwiseAnd", (Bitwise,), {"ufunc": staticmethod(np.bitwise_and)})
+BitwiseOr = type("BitwiseOr", (Bitwise,), {"ufunc": staticmethod(np.bitwise_or)})
+BitwiseXor = type("BitwiseXor", (Bitwise,), {"ufunc": staticmethod(np.bitwise_xor)})
+
+
+# ---------------------------------------------------------------- unary math
+
+
+class Neg(Op):
+    def forward(self, x):
+        if x.dtype == np.bool_:
+            raise RuntimeError(
+                "Negation, the `-` operator, on a bool tensor is not supported. "
+                "If you are trying to invert a mask, use the `~` or `logical_not()` operator instead."
+            )
+        return np.negative(x)
+
+    def backward(self, grad):
+        return -grad
+
+
+class Abs(Op):
+    save_inputs = (0,)
+
+    def forward(self, x):
+        return np.abs(x)
+
+    def backward(self, grad):
+        return grad * self.inputs[0].sign()
+
+
+class Sign(Op):
+    def forward(self, x):
+        return np.sign(x) if x.dtype != np.bool_ else x.copy()
+
+    def backward(self, grad):
+        return grad * 0
+
+
+class Exp(Op):
+    save_output = True
+
+    def forward(self, x):
+        return np.exp(_float_array(x))
+
+    def backward(self, grad):
+        return grad * self.output()
+
+
+class Exp2(Op):
+    save_output = True
+
+    def forward(self, x):
+        return np.exp2(_float_array(x))
+
+    def backward(self, grad):
+        return grad * self.output() * float(np.log(2.0))
+
+
+class Log(Op):
+    save_inputs = (0,)
+
+    def forward(self, x):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.log(_float_array(x))
+
+    def backward(self, grad):
+        return grad / self.inputs[0]
+
+
+class Log2(Op):
+    save_inputs = (0,)
+
+    def forward(self, x):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.log2(_float_array(x))
+
+    def backward(self, grad):
+        return grad / (self.inputs[0] * float(np.log(2.0)))
+
+
+class Log10(Op):
+    save_inputs = (0,)
+
+    def forward(self, x):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.log10(_float_array(x))
+
+    def backward(self, grad):
+        return grad / (self.inputs[0] * float(np.log(10.0)))
+
+
+class Log1p(Op):
+    save_inputs = (0,)
+
+    def forward(self, x):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.log1p(_float_array(x))
+
+    def backward(self, grad):
+        return grad / (self.inputs[0] + 1)
+
+
+class Expm1(Op):
+    save_output = True
+
+    def forward(self, x):
+        return np.expm1(_float_array(x))
+
+    def backward(self, grad):
+        return grad * (self.output() + 1)
+
+
+class Sqrt(Op):
+    save_output = True
+
+    def forward(self, x):
+        with np.errstate(invalid="ignore"):
+            return np.sqrt(_float_array(x))
+
+    def backward(self, grad):
+        return grad / (self.output() * 2)
+
+
+class Rsqrt(Op):
+    save_output = True
+
+    def forward(self, x):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return 1 / np.sqrt(_float_array(x))
+
+    def backward(self, grad):
+        output = self.output()
+        return grad * output * output * output * -0.5
+
+
+class Reciprocal(Op):
+    save_output = True
+
+    def forward(self, x):
+        with np.errstate(divide="ignore"):
+            return 1 / _float_array(x)
+
+    def backward(self, grad):
+        output = self.output()
+        return -grad * output * output
+
+
+class Sin(Op):
+    save_inputs = (0,)
+
+    def forward(self, x):
+        return np.sin(_float_array(x))
+
+    def backward(self, grad):
+        return grad * self.inputs[0].cos()
+
+
+class Cos(Op):
+    save_inputs = (0,)
+
+    def forward(self, x):
+        return np.cos(_float_array(x))
+
+    def backward(self, grad):
+        return -grad * self.inputs[0].sin()
+
+
+class Tan(Op):
+    save_output = True
+
+    def forward(self, x):
+        return np.tan(_float_array(x))
+
+    def backward(self, grad):
+        output = self.output()
+        return grad * (1 + output * output)
+
+
+class Tanh(Op):
+    save_output = True
+
+    def forward(self, x):
+        return np.tanh(_float_array(x))
+
+    def backward(self, grad):
+        output = self.output()
+        return grad * (1 - output * output)
+
+
+class Sigmoid(Op):
+    save_output = True
+
+    def forward(self, x):
+        x = _float_array(x)
+        # exp of a non-positive number never overflows: the stable form of 1 / (1 + exp(-x)).
+        exp_negative_abs = np.exp(-np.abs(x))
+        return np.where(x >= 0, 1, exp_negative_abs) / (1 + exp_negative_abs)
+
+    def backward(self, grad):
+        output = self.output()
+        return grad * output * (1 - output)
+
+
+class Asin(Op):
+    save_inputs = (0,)
+
+    def forward(self, x):
+        with np.errstate(invalid="ignore"):
+            return np.arcsin(_float_array(x))
+
+    def backward(self, grad):
+        x = self.inputs[0]
+        return grad * (1 - x * x).rsqrt()
+
+
+class Acos(Op):
+    save_inputs = (0,)
+
+    def forward(self, x):
+        with np.errstate(invalid="ignore"):
+            return np.arccos(_float_array(x))
+
+    def backward(self, grad):
+        x = self.inputs[0]
+        return -grad * (1 - x * x).rsqrt()
+
+
+class Atan(Op):
+    save_inputs = (0,)
+
+    def forward(self, x):
+        return np.arctan(_float_array(x))
+
+    def backward(self, grad):
+        x = self.inputs[0]
+        return grad / (1 + x * x)
+
+
+class Sinh(Op):
+    save_inputs = (0,)
+
+    def forward(self, x):
+        return np.sinh(_float_array(x))
+
+    def backward(self, grad):
+        return grad * self.inputs[0].cosh()
+
+
+class Cosh(Op):
+    save_inputs = (0,)
+
+    def forward(self, x):
+        return np.cosh(_float_array(x))
+
+    def backward(self, grad):
+        return grad * self.inputs[0].sinh()
+
+
+class Relu(Op):
+    def forward(self, x):
+        output = np.maximum(x, 0)
+        self.mask = output > 0
+        return output
+
+    def backward(self, grad):
+        return grad * op_module.Tensor._wrap(self.mask)
+
+
+class Clamp(Op):
+    """``clamp(x, min, max)`` with number bounds; the gradient passes where ``min <= x <= max``."""
+
+    def forward(self, x, minimum, maximum):
+        if minimum is None and maximum is None:
+            raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+        if type(minimum) is float or type(maximum) is float:
+            x = _float_array(x)
+        output = x
+        mask = None
+        if minimum is not None:
+            mask = x >= minimum
+            output = np.maximum(output, minimum)
+        if maximum is not None:
+            upper = x <= maximum
+            mask = upper if mask is None else mask & upper
+            output = np.minimum(output, maximum)
+        if output is x:
+            output = x.copy()
+        self.mask = mask
+        return output
+
+    def backward(self, grad):
+        return grad * op_module.Tensor._wrap(self.mask)
+
+
+class Rounding(Op):
+    """floor/ceil/round/trunc/frac-like ops whose gradient is zero almost everywhere."""
+
+    def forward(self, x):
+        if _is_integral(x):
+            return x.copy()
+        return self.function(x)
+
+    def backward(self, grad):
+        return grad * 0
+
+
+Floor = type("Floor", (Rounding,), {"function": staticmethod(np.floor)})
+Ceil = type("Ceil", (Rounding,), {"function": staticmethod(np.ceil)})
+Trunc = type("Trunc", (Rounding,), {"function": staticmethod(np.trunc)})
+
+
+class Round(Rounding):
+    def forward(self, x, decimals=0):
+        if _is_integral(x):
+            return x.copy()
+        # NumPy rounds half to even, like PyTorch.
+        return np.round(x, decimals)
+
+
+class LogicalNot(NonDifferentiableOp):
+    def forward(self, x):
+        return np.logical_not(x)
+
+
+class BitwiseNot(NonDifferentiableOp):
+    def forward(self, x):
+        if x.dtype.kind == "f":
+            raise TypeError("~ (bitwise_not) is only supported for integer and bool tensors, got a floating-point tensor")
+        return np.invert(x)
+
+
+class IsNan(NonDifferentiableOp):
+    def forward(self, x):
+        return np.isnan(x)
+
+
+class IsInf(NonDifferentiableOp):
+    def forward(self, x):
+        return np.isinf(x)
+
+
+class IsFinite(NonDifferentiableOp):
+    def forward(self, x):
+        return np.isfinite(x)
+
+
+class Where(Op):
+    """``where(condition, a, b)``: ``a`` where condition holds, else ``b`` (all broadcast)."""
+
+    def forward(self, condition, a, b):
+        self.condition = condition
+        if condition.dtype != np.bool_:
+            raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor with dtype {condition.dtype}")
+        return np.where(condition, a, b)
+
+    @classmethod
+    def apply(cls, condition, a, b):
+        Tensor = op_module.Tensor
+        if isinstance(a, Tensor) or isinstance(b, Tensor):
+            a_data, b_data = promote_operands(a, b)
+        else:
+            value_dtype = _dtype.result_type(a, b).numpy_dtype
+            a_data, b_data = np.asarray(a, value_dtype), np.asarray(b, value_dtype)
+        node = cls.__new__(cls)
+        output = node.forward(condition._data, a_data, b_data)
+        if op_module.state.enabled and any(isinstance(v, Tensor) and v._requires_grad for v in (a, b)):
+            return node.connect(output, (condition, a, b))
+        return Tensor._wrap(output)
+
+    def backward(self, grad):
+        condition = op_module.Tensor._wrap(self.condition)
+        zero = grad * 0
+        return None, grad.where(condition, zero), zero.where(condition, grad)
+
+
+class Lerp(Op):
+    """``lerp(start, end, weight) = start + weight * (end - start)``."""
+
+    save_inputs = (0, 1, 2)
+
+    def forward(self, start, end, weight):
+        return start + weight * (end - start)
+
+    def backward(self, grad):
+        start, end, weight = self.inputs
+        Tensor = op_module.Tensor
+        grads = [grad * (1 - weight), grad * weight]
+        if isinstance(weight, Tensor):
+            grads.append(grad * (end - start))
+        return tuple(grads)

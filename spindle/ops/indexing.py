@@ -1,0 +1,285 @@
+"""Indexing ops: ``x[index]`` (views for ints/slices/None/..., copies for masks and integer tensors),
+its functional inverse ``index_put``, and gather/scatter/index_select/index_add/masked_fill."""
+import re
+
+import numpy as np
+
+from . import op as op_module
+from .op import Op
+from .reduction import normalize_dim
+from .shape import ViewOp
+
+
+def _convert_index_item(item):
+    Tensor = op_module.Tensor
+    if isinstance(item, Tensor):
+        array = item._data
+        if array.dtype.kind == "f":
+            raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
+        if array.ndim == 0 and array.dtype.kind in "iu":
+            return int(array)
+        return array
+    if isinstance(item, slice):
+        if item.step is not None and int(item.step) <= 0:
+            raise ValueError("step must be greater than zero")
+        return item
+    if isinstance(item, (list, np.ndarray)):
+        array = np.asarray([_convert_index_item(v) if isinstance(v, Tensor) else v for v in item] if isinstance(item, list) else item)
+        if array.dtype.kind == "f":
+            raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
+        return array
+    if isinstance(item, np.integer):
+        return int(item)
+    if item is None or item is Ellipsis or isinstance(item, (int, bool)):
+        return item
+    raise IndexError(
+        "only integers, slices (`:`), ellipsis (`...`), None and long or byte Variables are valid indices "
+        f"(got {type(item).__name__})"
+    )
+
+
+def convert_index(index):
+    """A PyTorch index (ints, slices, None, ..., bool/int tensors, lists) as a NumPy index."""
+    if isinstance(index, tuple):
+        return tuple(_convert_index_item(item) for item in index)
+    return _convert_index_item(index)
+
+
+def is_basic_index(index):
+    """Whether ``index`` selects a strided view (no masks or integer arrays)."""
+    items = index if isinstance(index, tuple) else (index,)
+    return all(item is None or item is Ellipsis or isinstance(item, (int, slice)) and not isinstance(item, bool) for item in items)
+
+
+def _index_error(error, shape):
+    message = str(error)
+    match = re.match(r"index (-?\d+) is out of bounds for axis (\d+) with size (\d+)", message)
+    if match:
+        return IndexError(f"index {match.group(1)} is out of bounds for dimension {match.group(2)} with size {match.group(3)}")
+    if "too many indices" in message:
+        return IndexError(f"too many indices for tensor of dimension {len(shape)}")
+    return IndexError(message.replace("axis", "dimension") + f" (tensor shape {list(shape)})")
+
+
+def checked_getitem(array, index):
+    try:
+        return array[index]
+    except IndexError as error:
+        raise _index_error(error, array.shape) from None
+
+
+class Getitem(ViewOp):
+    def forward(self, x, index):
+        self.input_shape = x.shape
+        self.index = index
+        if is_basic_index(index):
+            items = index if isinstance(index, tuple) else (index,)
+            if Ellipsis not in items:
+                # A trailing ... keeps a full integer index a 0-d view instead of a NumPy scalar copy.
+                index = items + (Ellipsis,)
+        return op_module.ensure_array(checked_getitem(x, index))
+
+    def backward(self, grad):
+        return IndexBackward.apply(grad, self.input_shape, self.index)
+
+
+class IndexBackward(Op):
+    """Zeros of the indexed tensor's shape with the gradient added at the indexed places."""
+
+    def forward(self, grad, shape, index):
+        self.index = index
+        result = np.zeros(shape, dtype=grad.dtype)
+        if is_basic_index(index):
+            result[index] = grad
+        else:
+            np.add.at(result, index, grad)  # repeated integer indices accumulate
+        return result
+
+    def backward(self, grad):
+        return Getitem.apply(grad, self.index)
+
+
+class IndexPut(Op):
+    """Functional ``x[index] = value`` (``value`` broadcast); what ``__setitem__`` records in a graph."""
+
+    def forward(self, x, index, value, accumulate=False):
+        self.index = index
+        self.accumulate = accumulate
+        result = x.copy()
+        try:
+            if accumulate:
+                np.add.at(result, index, value)
+            else:
+                result[index] = value
+        except IndexError as error:
+            raise _index_error(error, x.shape) from None
+        except ValueError as error:
+            raise RuntimeError(
+                f"shape mismatch: value tensor of shape {list(np.shape(value))} cannot be broadcast to indexing "
+                f"result of shape {list(np.shape(checked_getitem(x, index)))}"
+            ) from None
+        return result
+
+    def backward(self, grad):
+        grad_x = grad if self.accumulate else IndexPut.apply(grad, self.index, 0.0)
+        return grad_x, None, Getitem.apply(grad, self.index)
+
+
+def _check_index_tensor(index, name):
+    if index.dtype.kind not in "iu":
+        raise RuntimeError(f"{name}(): Expected dtype int64 for index, got {index.dtype}")
+
+
+def _check_bounds(index, size, axis):
+    if index.size and (index.min() < -size or index.max() >= size):
+        bad = index.max() if index.max() >= size else index.min()
+        raise IndexError(f"index {bad} is out of bounds for dimension {axis} with size {size}")
+
+
+def _scatter_coordinates(index, axis):
+    """Full coordinate arrays addressing ``out[..., index[i,j,k] (at axis), ...]`` for every index element."""
+    grids = list(np.indices(index.shape, sparse=True))
+    grids[axis] = index
+    return tuple(grids)
+
+
+class Gather(Op):
+    def forward(self, x, dim, index):
+        _check_index_tensor(index, "gather")
+        axis = normalize_dim(dim, x.ndim)
+        if index.ndim != x.ndim and not (x.ndim == 0 and index.ndim <= 1):
+            raise RuntimeError("Index tensor must have the same number of dimensions as input tensor")
+        for d in range(index.ndim):
+            if d != axis and index.shape[d] > x.shape[d]:
+                raise RuntimeError(
+                    f"Size does not match at dimension {d} expected index {list(index.shape)} to be smaller than "
+                    f"self {list(x.shape)} apart from dimension {axis}"
+                )
+        _check_bounds(index, x.shape[axis] if x.ndim else 1, axis)
+        self.axis = axis
+        self.input_shape = x.shape
+        self.index = index
+        if x.ndim == 0:
+            return x.reshape(1)[index]
+        return x[_scatter_coordinates(index, axis)]
+
+    def backward(self, grad):
+        Tensor = op_module.Tensor
+        zeros = Tensor._wrap(np.zeros(self.input_shape, dtype=grad._data.dtype))
+        return zeros.scatter_add(self.axis, Tensor._wrap(self.index), grad)
+
+
+class ScatterAdd(Op):
+    def forward(self, x, dim, index, source):
+        _check_index_tensor(index, "scatter_add")
+        axis = normalize_dim(dim, x.ndim)
+        _check_bounds(index, x.shape[axis], axis)
+        self.axis = axis
+        self.index = index
+        self.source_shape = source.shape
+        result = x.copy()
+        coordinates = _scatter_coordinates(index, axis)
+        np.add.at(result, coordinates, source[tuple(slice(0, size) for size in index.shape)])
+        return result
+
+    def backward(self, grad):
+        Tensor = op_module.Tensor
+        return grad, None, None, _pad_to(grad.gather(self.axis, Tensor._wrap(self.index)), self.source_shape)
+
+
+class Scatter(Op):
+    def forward(self, x, dim, index, source):
+        _check_index_tensor(index, "scatter")
+        axis = normalize_dim(dim, x.ndim)
+        _check_bounds(index, x.shape[axis], axis)
+        self.axis = axis
+        self.index = index
+        self.source_shape = np.shape(source)
+        result = x.copy()
+        coordinates = _scatter_coordinates(index, axis)
+        if np.ndim(source):
+            result[coordinates] = source[tuple(slice(0, size) for size in index.shape)]
+        else:
+            result[coordinates] = source
+        return result
+
+    def backward(self, grad):
+        Tensor = op_module.Tensor
+        index = Tensor._wrap(self.index)
+        grad_x = grad.scatter(self.axis, index, 0.0)
+        grad_source = _pad_to(grad.gather(self.axis, index), self.source_shape) if self.source_shape else None
+        return grad_x, None, None, grad_source
+
+
+def _pad_to(tensor, shape):
+    """Place ``tensor`` at the start of zeros of ``shape`` (for sources larger than their index)."""
+    if tuple(tensor.shape) == tuple(shape):
+        return tensor
+    Tensor = op_module.Tensor
+    zeros = Tensor._wrap(np.zeros(shape, dtype=tensor._data.dtype))
+    return IndexPut.apply(zeros, tuple(slice(0, size) for size in tensor.shape), tensor)
+
+
+class IndexSelect(Op):
+    def forward(self, x, dim, index):
+        if index.ndim > 1:
+            raise IndexError("index_select(): Index is supposed to be a vector")
+        _check_index_tensor(index, "index_select")
+        axis = normalize_dim(dim, x.ndim)
+        size = x.shape[axis] if x.ndim else 1
+        _check_bounds(index, size, axis)
+        self.axis = axis
+        self.index = index.reshape(-1)
+        self.input_shape = x.shape
+        if x.ndim == 0:
+            return x.reshape(1)[self.index].reshape(())
+        return np.take(x, self.index, axis=axis)
+
+    def backward(self, grad):
+        Tensor = op_module.Tensor
+        zeros = Tensor._wrap(np.zeros(self.input_shape, dtype=grad._data.dtype))
+        return zeros.index_add(self.axis, Tensor._wrap(self.index), grad)
+
+
+class IndexAdd(Op):
+    def forward(self, x, dim, index, source, alpha=1):
+        axis = normalize_dim(dim, x.ndim)
+        _check_bounds(index, x.shape[axis], axis)
+        self.axis = axis
+        self.index = index
+        self.alpha = alpha
+        result = x.copy()
+        np.add.at(result, (slice(None),) * axis + (index,), source * alpha if alpha != 1 else source)
+        return result
+
+    def backward(self, grad):
+        Tensor = op_module.Tensor
+        grad_source = grad.index_select(self.axis, Tensor._wrap(self.index))
+        return grad, None, None, grad_source * self.alpha if self.alpha != 1 else grad_source
+
+
+class MaskedFill(Op):
+    def forward(self, x, mask, value):
+        if mask.dtype != np.bool_:
+            raise RuntimeError(f"masked_fill_ only supports boolean masks, but got mask with dtype {mask.dtype}")
+        if np.ndim(value) != 0:
+            raise RuntimeError(
+                f"masked_fill_ only supports a 0-dimensional value tensor, but got tensor with {np.ndim(value)} dimension(s)."
+            )
+        self.mask = mask
+        try:
+            result = np.where(mask, np.asarray(value, dtype=x.dtype), x)
+        except ValueError:
+            raise RuntimeError(
+                f"The size of tensor a ({list(x.shape)}) must match the size of tensor b ({list(mask.shape)}): "
+                "mask and input cannot be broadcast together"
+            ) from None
+        if result.shape != x.shape:
+            raise RuntimeError(f"masked_fill: mask of shape {list(mask.shape)} is larger than the input of shape {list(x.shape)}")
+        return result
+
+    def backward(self, grad):
+        Tensor = op_module.Tensor
+        mask = Tensor._wrap(self.mask)
+        grad_value = (grad * mask).sum() if self.needs_grad(2) else None
+        return grad.masked_fill(mask, 0.0), None, grad_value
