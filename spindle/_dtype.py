@@ -102,6 +102,8 @@ def _promote_two(a, b):
     """Promotion of two dtypes of equal priority (both tensors with dims, or both 0-dim)."""
     if a is b:
         return a
+    if a.category != b.category:
+        return a if a.category > b.category else b  # int + float -> that float, not NumPy's float64
     return _BY_NUMPY[np.promote_types(a.numpy_dtype, b.numpy_dtype)]
 
 

@@ -66,7 +66,7 @@ def format_tensor(tensor):
             threshold=_THRESHOLD,
             edgeitems=_EDGE_ITEMS,
             max_line_width=_LINE_WIDTH,
-        )
+        ).replace(", ...,", ",  ...,")  # PyTorch pads the in-row ellipsis by one more space
     dtype = tensor.dtype
     default_for_kind = {2: _dtype.get_default_dtype(), 1: _dtype.int64, 0: _dtype.bool_}
     if dtype is not default_for_kind[dtype.category] or (array.size == 0 and dtype.category != 2):

@@ -27,9 +27,9 @@ def _infer_numpy_dtype(data):
     kind = array.dtype.kind
     if kind == "f":
         # NumPy arrays keep their dtype; Python floats take the default dtype.
-        return array, (array.dtype if isinstance(data, np.ndarray) else _dtype.get_default_dtype().numpy_dtype)
+        return array, (array.dtype if isinstance(data, (np.ndarray, np.generic)) else _dtype.get_default_dtype().numpy_dtype)
     if kind in "iu":
-        return array, (array.dtype if isinstance(data, np.ndarray) else np.dtype(np.int64))
+        return array, (array.dtype if isinstance(data, (np.ndarray, np.generic)) else np.dtype(np.int64))
     if kind == "b":
         return array, np.dtype(np.bool_)
     if kind == "c":
@@ -84,7 +84,7 @@ def _filled(size, dtype, device, requires_grad, make):
             raise RuntimeError(f"Trying to create tensor with negative dimension {extent}: {list(shape)}")
     target = to_device(device)
     array = make(namespace_for(target), shape, _creation_dtype(dtype).numpy_dtype)
-    return _finish(array, None, requires_grad) if target.type == "cpu" else _finish(array, None, requires_grad)
+    return _finish(array, None, requires_grad)
 
 
 def zeros(*size, dtype=None, device=None, requires_grad=False, out=None, layout=None, pin_memory=False):

@@ -146,9 +146,7 @@ def meshgrid(*tensors, indexing="ij"):
 
 
 def einsum(equation, *operands):
-    """Einstein summation via reshapes, permutes and matmul-free products (differentiable)."""
-    import numpy as np
-
+    """Einstein summation by aligning operands on all letters, multiplying and summing (differentiable)."""
     if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
         operands = tuple(operands[0])
     inputs_text, _, output_text = equation.replace(" ", "").partition("->")
@@ -173,4 +171,3 @@ def einsum(equation, *operands):
     result = product.sum(reduce_axes) if reduce_axes else product
     remaining = [c for c in all_letters if c in output_text]
     return result.permute([remaining.index(c) for c in output_text]) if remaining else result
-    del np

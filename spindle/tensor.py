@@ -9,8 +9,8 @@ from . import _dtype
 from ._tensor_str import format_tensor
 from .autograd import graph
 from .autograd.grad_mode import state as _grad_state
-from .backend import device as _device_module
-from .backend.device import device_of, namespace_of, to_device
+from .backend.device import device as device_class
+from .backend.device import device_of, move, namespace_of, to_device
 from .ops import elementwise, indexing, linalg, reduction, shape
 from .ops import op as _op_module
 from .ops.reduction import normalize_dim
@@ -75,7 +75,7 @@ class Tensor:
             array = np.empty(_shape_arguments(args), dtype=default.numpy_dtype)
         self = cls._wrap(array)
         if device is not None:
-            self._data = _device_module.move(array, to_device(device))
+            self._data = move(array, to_device(device))
         return self
 
     @classmethod
@@ -397,7 +397,7 @@ class Tensor:
                 target_device, target_dtype = arg.device, arg.dtype
             elif isinstance(arg, _dtype.dtype) or arg in (float, int, bool):
                 target_dtype = arg
-            elif isinstance(arg, (str, _device_module.device, int)):
+            elif isinstance(arg, (str, device_class, int)):
                 target_device = arg
             elif arg is not None:
                 raise TypeError(f"to() received an invalid combination of arguments: {arg!r}")
@@ -1491,7 +1491,7 @@ class Tensor:
             return self._in_place(_CopyFrom, source)
         data = source._data
         if type(data) is not type(self._data):
-            data = _device_module.move(data, self.device)
+            data = move(data, self.device)
         if not self._data.flags.writeable:
             raise _overlap_error()
         try:
@@ -1754,7 +1754,7 @@ class _Cast(_op_module.Op):
 class _ToDevice(_op_module.Op):
     def forward(self, x, destination):
         self.source = device_of(x)
-        return _device_module.move(x, destination)
+        return move(x, destination)
 
     def backward(self, grad):
         return grad.to(self.source)

@@ -1,0 +1,117 @@
+"""Normalization: ``F.batch_norm``, ``F.layer_norm``, ``F.group_norm`` and ``F.normalize``."""
+import spindle
+
+__all__ = ["batch_norm", "layer_norm", "group_norm", "normalize"]
+
+
+def _standardize(input, dims, eps):
+    """``(input - mean) / sqrt(var + eps)`` over ``dims`` (biased variance), with the mean and
+    variance (keepdim shapes) for callers that track running statistics."""
+    mean = input.mean(dims, keepdim=True)
+    centered = input - mean
+    var = (centered * centered).mean(dims, keepdim=True)
+    return centered * (var + eps).rsqrt(), mean, var
+
+
+def _channel_shape(input):
+    """Shape that broadcasts a per-channel vector over ``input`` of shape (N, C, *)."""
+    return (1, input.shape[1]) + (1,) * (input.dim() - 2)
+
+
+def _affine(output, weight, bias, shape):
+    if weight is not None:
+        output = output * weight.reshape(shape)
+    if bias is not None:
+        output = output + bias.reshape(shape)
+    return output
+
+
+def _verify_batch_size(size):
+    values_per_channel = size[0]
+    for extent in size[2:]:
+        values_per_channel *= extent
+    if values_per_channel == 1:
+        raise ValueError(f"Expected more than 1 value per channel when training, got input size {size}")
+
+
+def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False, momentum=0.1, eps=1e-5):
+    """Normalize each channel of ``input`` (N, C, *) over the batch and spatial dims.
+
+    In training, batch statistics normalize and, if given, ``running_mean``/``running_var`` (C,) are
+    updated in place: ``running = (1 - momentum) * running + momentum * batch``, with the unbiased
+    batch variance. Otherwise the running statistics normalize. ``weight``/``bias`` (C,) scale and
+    shift the result.
+    """
+    if training:
+        _verify_batch_size(tuple(input.shape))
+    if training and eps <= 0.0:
+        raise ValueError(f"batch_norm eps must be positive during training, but got {eps}")
+    if eps < 0.0:
+        raise ValueError(f"batch_norm eps must be non-negative, but got {eps}")
+    if input.dim() < 2:
+        raise ValueError(f"Expected 2D or more input (got {input.dim()}D input)")
+    channels = input.shape[1]
+    for name, tensor in (("running_mean", running_mean), ("running_var", running_var),
+                         ("weight", weight), ("bias", bias)):
+        if tensor is not None and tensor.numel() != channels:
+            raise RuntimeError(f"{name} should contain {channels} elements not {tensor.numel()}")
+    shape = _channel_shape(input)
+    dims = (0,) + tuple(range(2, input.dim()))
+    if training:
+        output, mean, var = _standardize(input, dims, eps)
+        if running_mean is not None or running_var is not None:
+            count = input.numel() // channels
+            with spindle.no_grad():
+                if running_mean is not None:
+                    running_mean.mul_(1 - momentum).add_(mean.reshape(-1).to(running_mean.dtype) * momentum)
+                if running_var is not None:
+                    unbiased = var.reshape(-1) * (count / (count - 1))
+                    running_var.mul_(1 - momentum).add_(unbiased.to(running_var.dtype) * momentum)
+    else:
+        for name, tensor in (("running_mean", running_mean), ("running_var", running_var)):
+            if tensor is None:
+                raise RuntimeError(f"{name} must be defined in evaluation mode")
+        output = (input - running_mean.reshape(shape)) * (running_var.reshape(shape) + eps).rsqrt()
+    return _affine(output, weight, bias, shape)
+
+
+def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
+    """Normalize over the trailing dims given by ``normalized_shape``, then scale by ``weight`` and
+    shift by ``bias`` (both of shape ``normalized_shape``)."""
+    if isinstance(normalized_shape, int):
+        normalized_shape = (normalized_shape,)
+    normalized_shape = tuple(normalized_shape)
+    count = len(normalized_shape)
+    if count == 0 or input.dim() < count or tuple(input.shape[input.dim() - count:]) != normalized_shape:
+        raise RuntimeError(
+            f"Given normalized_shape={list(normalized_shape)}, expected input with shape "
+            f"[*, {', '.join(str(s) for s in normalized_shape)}], but got input of size{list(input.shape)}"
+        )
+    dims = tuple(range(input.dim() - count, input.dim()))
+    output, _, _ = _standardize(input, dims, eps)
+    return _affine(output, weight, bias, normalized_shape)
+
+
+def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
+    """Split the C channels of ``input`` (N, C, *) into ``num_groups`` groups and normalize each
+    group of each sample; ``weight``/``bias`` (C,) apply per channel."""
+    if input.dim() < 2:
+        raise RuntimeError(f"Expected at least 2 dimensions for input tensor but received {input.dim()}")
+    batch, channels = input.shape[0], input.shape[1]
+    if channels % num_groups != 0:
+        raise RuntimeError(
+            "Expected number of channels in input to be divisible by num_groups, but got input of shape "
+            f"{list(input.shape)} and num_groups={num_groups}"
+        )
+    _verify_batch_size([batch * channels // num_groups, num_groups] + list(input.shape[2:]))
+    grouped = input.reshape(batch, num_groups, -1)
+    output, _, _ = _standardize(grouped, (2,), eps)
+    return _affine(output.reshape(input.shape), weight, bias, _channel_shape(input))
+
+
+def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):
+    """``input / max(||input||_p, eps)`` along ``dim``; written into ``out`` if given."""
+    denominator = input.norm(p, dim, keepdim=True).clamp_min(eps).expand_as(input)
+    if out is None:
+        return input / denominator
+    return out.copy_(input / denominator)

@@ -1,0 +1,130 @@
+"""Batch normalization layers: ``BatchNorm1d``, ``BatchNorm2d``, ``BatchNorm3d``."""
+import spindle
+from spindle.nn import functional as F
+from spindle.nn import init
+from spindle.nn.parameter import Parameter
+
+from .module import Module
+
+__all__ = ["BatchNorm1d", "BatchNorm2d", "BatchNorm3d"]
+
+
+class _BatchNorm(Module):
+    """Normalize each channel over the batch (and spatial dims) of (N, C, *) input.
+
+    Training uses batch statistics and, with ``track_running_stats``, updates the buffers
+    ``running_mean`` (zeros), ``running_var`` (ones, from unbiased batch variances) and
+    ``num_batches_tracked``: exponentially with ``momentum``, or as a cumulative average when
+    ``momentum`` is None. Evaluation uses the running statistics (batch ones if not tracked).
+    With ``affine``, a learned per-channel weight (ones) and bias (zeros) follow.
+    """
+
+    # Version 2 added num_batches_tracked; older checkpoints get it filled in on load.
+    _version = 2
+    expected_dims = ()
+
+    def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True, track_running_stats=True, device=None,
+                 dtype=None, *, bias=True):
+        super().__init__()
+        self.num_features = num_features
+        self.eps = eps
+        self.momentum = momentum
+        self.affine = affine
+        self.track_running_stats = track_running_stats
+        if self.affine:
+            self.weight = Parameter(spindle.empty(num_features, device=device, dtype=dtype))
+            if bias:
+                self.bias = Parameter(spindle.empty(num_features, device=device, dtype=dtype))
+            else:
+                self.register_parameter("bias", None)
+        else:
+            self.register_parameter("weight", None)
+            self.register_parameter("bias", None)
+        if self.track_running_stats:
+            self.register_buffer("running_mean", spindle.zeros(num_features, device=device, dtype=dtype))
+            self.register_buffer("running_var", spindle.ones(num_features, device=device, dtype=dtype))
+            self.register_buffer("num_batches_tracked", spindle.tensor(0, dtype=spindle.int64, device=device))
+        else:
+            self.register_buffer("running_mean", None)
+            self.register_buffer("running_var", None)
+            self.register_buffer("num_batches_tracked", None)
+        self.reset_parameters()
+
+    def reset_running_stats(self):
+        if self.track_running_stats:
+            self.running_mean.zero_()
+            self.running_var.fill_(1)
+            self.num_batches_tracked.zero_()
+
+    def reset_parameters(self):
+        self.reset_running_stats()
+        if self.affine:
+            init.ones_(self.weight)
+            if self.bias is not None:
+                init.zeros_(self.bias)
+
+    def _check_input_dim(self, input):
+        if input.dim() not in self.expected_dims:
+            expected = " or ".join(f"{dims}D" for dims in self.expected_dims)
+            raise ValueError(f"expected {expected} input (got {input.dim()}D input)")
+
+    def forward(self, input):
+        self._check_input_dim(input)
+        exponential_average_factor = 0.0 if self.momentum is None else self.momentum
+        if self.training and self.track_running_stats and self.num_batches_tracked is not None:
+            self.num_batches_tracked.add_(1)
+            if self.momentum is None:
+                exponential_average_factor = 1.0 / float(self.num_batches_tracked)
+        # Batch statistics normalize in training, and in evaluation when nothing was tracked.
+        use_batch_stats = self.training or (self.running_mean is None and self.running_var is None)
+        # Buffers are passed only when they are to be updated (training) or used (evaluation).
+        pass_buffers = not self.training or self.track_running_stats
+        return F.batch_norm(
+            input,
+            self.running_mean if pass_buffers else None,
+            self.running_var if pass_buffers else None,
+            self.weight,
+            self.bias,
+            use_batch_stats,
+            exponential_average_factor,
+            self.eps,
+        )
+
+    def _load_from_state_dict(self, state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys,
+                              error_msgs):
+        version = local_metadata.get("version", None)
+        if (version is None or version < 2) and self.track_running_stats:
+            key = prefix + "num_batches_tracked"
+            if key not in state_dict:
+                state_dict[key] = (
+                    self.num_batches_tracked
+                    if self.num_batches_tracked is not None
+                    else spindle.tensor(0, dtype=spindle.int64)
+                )
+        super()._load_from_state_dict(
+            state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys, error_msgs
+        )
+
+    def extra_repr(self):
+        return (
+            f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
+            f"bias={self.bias is not None}, track_running_stats={self.track_running_stats}"
+        )
+
+
+class BatchNorm1d(_BatchNorm):
+    """Batch normalization of (N, C) or (N, C, L) input."""
+
+    expected_dims = (2, 3)
+
+
+class BatchNorm2d(_BatchNorm):
+    """Batch normalization of (N, C, H, W) input."""
+
+    expected_dims = (4,)
+
+
+class BatchNorm3d(_BatchNorm):
+    """Batch normalization of (N, C, D, H, W) input."""
+
+    expected_dims = (5,)
