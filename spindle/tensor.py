@@ -728,6 +728,12 @@ class Tensor:
     def sigmoid(self):
         return elementwise.Sigmoid.apply(self)
 
+    def erf(self):
+        return elementwise.Erf.apply(self)
+
+    def erfc(self):
+        return elementwise.Erfc.apply(self)
+
     def asin(self):
         return elementwise.Asin.apply(self)
 
@@ -1410,10 +1416,16 @@ class Tensor:
         return self
 
     def add_(self, other, *, alpha=1):
-        return self._binary_in_place(elementwise.Add, other if alpha == 1 else other * alpha)
+        return self._binary_in_place(elementwise.Add, other if alpha == 1 else self._scaled_operand(other, alpha))
 
     def sub_(self, other, *, alpha=1):
-        return self._binary_in_place(elementwise.Sub, other if alpha == 1 else other * alpha)
+        return self._binary_in_place(elementwise.Sub, other if alpha == 1 else self._scaled_operand(other, alpha))
+
+    def _scaled_operand(self, other, alpha):
+        """``other * alpha`` for an in-place update: a raw product outside a graph (no op overhead)."""
+        if isinstance(other, Tensor) and not (_grad_state.enabled and (other._requires_grad or self._requires_grad)):
+            return Tensor._wrap(np.multiply(other._data, alpha))
+        return other * alpha
 
     subtract_ = sub_
 
@@ -1449,19 +1461,26 @@ class Tensor:
         return self._in_place(elementwise.Minimum, other)
 
     def addcmul_(self, tensor1, tensor2, *, value=1):
-        if _grad_state.enabled and any(t._requires_grad for t in (self, tensor1, tensor2) if isinstance(t, Tensor)):
-            return self._assign_differentiable(self.addcmul(tensor1, tensor2, value=value))
-        product = tensor1._data * tensor2._data
-        return self._binary_in_place(elementwise.Add, Tensor._wrap(product if value == 1 else product * value))
+        return self._fused_update(tensor1, tensor2, value, np.multiply, Tensor.addcmul)
 
     def addcdiv_(self, tensor1, tensor2, *, value=1):
+        return self._fused_update(tensor1, tensor2, value, np.true_divide, Tensor.addcdiv)
+
+    def _fused_update(self, tensor1, tensor2, value, combine, out_of_place):
+        """``self += value * combine(tensor1, tensor2)`` with one temporary (optimizers' hot path)."""
         if _grad_state.enabled and any(t._requires_grad for t in (self, tensor1, tensor2) if isinstance(t, Tensor)):
-            return self._assign_differentiable(self.addcdiv(tensor1, tensor2, value=value))
-        quotient = tensor1._data / tensor2._data
-        return self._binary_in_place(elementwise.Add, Tensor._wrap(quotient if value == 1 else quotient * value))
+            return self._assign_differentiable(out_of_place(self, tensor1, tensor2, value=value))
+        update = combine(tensor1._data, tensor2._data)
+        if value != 1:
+            np.multiply(update, value, out=update, casting="unsafe")
+        return self._binary_in_place(elementwise.Add, Tensor._wrap(update))
 
     def lerp_(self, end, weight):
-        return self._in_place(elementwise.Lerp, end, weight)
+        if _grad_state.enabled and any(t._requires_grad for t in (self, end, weight) if isinstance(t, Tensor)):
+            return self._in_place(elementwise.Lerp, end, weight)
+        step = np.subtract(end._data, self._data)
+        np.multiply(step, weight._data if isinstance(weight, Tensor) else weight, out=step, casting="unsafe")
+        return self._binary_in_place(elementwise.Add, Tensor._wrap(step))
 
     def _assign_differentiable(self, result):
         self._check_in_place_allowed()
@@ -1550,6 +1569,12 @@ class Tensor:
 
     def sigmoid_(self):
         return self._assign_maybe_graph(Tensor.sigmoid)
+
+    def erf_(self):
+        return self._assign_maybe_graph(Tensor.erf)
+
+    def erfc_(self):
+        return self._assign_maybe_graph(Tensor.erfc)
 
     def tanh_(self):
         return self._assign_maybe_graph(Tensor.tanh)
