@@ -101,7 +101,7 @@ long = int64
 for _name in (
     "abs absolute acos arccos addcdiv addcmul all allclose amax amin any argmax argmin argsort argwhere asin arcsin "
     "atan arctan atan2 arctan2 bitwise_and bitwise_not bitwise_or bitwise_xor bmm ceil chunk clamp_max clamp_min "
-    "clone count_nonzero cos cosh cumprod cumsum diag diagonal diagonal_scatter dot eq equal exp exp2 expm1 fix "
+    "clone count_nonzero cos cosh cumprod cumsum diag diagonal diagonal_scatter dot eq equal erf erfc exp exp2 expm1 fix "
     "flatten flip fliplr flipud floor floor_divide fmax fmin fmod frac gather ge ger greater greater_equal gt "
     "index_add index_put index_select inner isclose isfinite isinf isnan le lerp less less_equal log log10 log1p "
     "log2 log_softmax logical_and logical_not logical_or logical_xor logsumexp lt masked_fill masked_select "
@@ -150,3 +150,9 @@ def set_num_threads(count):
 
 
 __version__ = "0.1.0"
+
+default_generator = backend.random.default_generators[backend.CPU]
+
+# Higher layers, built only on the Tensor API above (they import spindle themselves, so they come last).
+from . import cuda, data, nn, optim, utils  # noqa: E402
+from .serialization import load, save  # noqa: E402

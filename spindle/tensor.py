@@ -420,6 +420,13 @@ class Tensor:
     def cpu(self):
         return self.to("cpu")
 
+    def pin_memory(self, device=None):
+        """CPU tensors are returned as they are: transfers from NumPy memory need no page-locking here."""
+        return self
+
+    def is_pinned(self, device=None):
+        return False
+
     def cuda(self, device=None, non_blocking=False):
         return self.to("cuda" if device is None else device if not isinstance(device, int) else f"cuda:{device}")
 

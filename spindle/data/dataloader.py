@@ -37,8 +37,8 @@ _python_exiting = False
 
 
 def _mark_python_exiting():
-    # During interpreter shutdown multiprocessing has already reaped daemon workers
-    # and module globals may be gone: iterators then skip their own cleanup.
+    # At interpreter exit multiprocessing terminates daemon workers itself and module
+    # globals may already be gone: iterators then skip their own cleanup.
     global _python_exiting
     _python_exiting = True
 
@@ -113,6 +113,9 @@ class DataLoader(Generic[_SampleType]):
             prefetch_factor = 2
         elif prefetch_factor is not None and prefetch_factor < 0:
             raise ValueError("prefetch_factor option should be non-negative")
+        if num_workers > 0 and prefetch_factor == 0:
+            # PyTorch only fails later, with an AssertionError, when iteration starts.
+            raise ValueError("prefetch_factor option should be positive with num_workers > 0")
         if persistent_workers and num_workers == 0:
             raise ValueError("persistent_workers option needs num_workers > 0")
 
@@ -386,7 +389,6 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
         self._send_idx = 0
         self._rcvd_idx = 0
         self._task_info = {}
-        self._tasks_outstanding = 0
         self._workers_status = [True] * self._num_workers
         self._worker_queue_idx_cycle = itertools.cycle(range(self._num_workers))
         if not first_iter:
@@ -461,7 +463,6 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
                 return self._process_data(data, worker_id)
 
             task_index, data = self._get_data()
-            self._tasks_outstanding -= 1
             if isinstance(data, IterableDatasetStopIteration):
                 if self._persistent_workers:
                     self._workers_status[data.worker_id] = False
@@ -490,7 +491,6 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
             return
         self._index_queues[worker_id].put((self._send_idx, index))
         self._task_info[self._send_idx] = (worker_id,)
-        self._tasks_outstanding += 1
         self._send_idx += 1
 
     def _process_data(self, data, worker_id):

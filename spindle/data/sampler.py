@@ -33,9 +33,6 @@ class Sampler(Generic[_IndexType]):
     """Base class: subclasses implement ``__iter__`` yielding dataset indices (or
     lists of indices for batch samplers) and usually ``__len__``."""
 
-    def __init__(self, data_source=None):
-        pass
-
     def __iter__(self):
         raise NotImplementedError
 

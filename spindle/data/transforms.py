@@ -122,7 +122,7 @@ def _padded_positions(size, before, after, padding_mode):
     indices, inside = [], []
     for position in range(-before, size + after):
         inside.append(0 <= position < size)
-        if padding_mode in ("constant", "edge"):
+        if inside[-1] or padding_mode in ("constant", "edge"):
             indices.append(min(max(position, 0), size - 1))
         elif padding_mode == "reflect":
             # Mirror about the edge pixels, which are not repeated: period 2 * (size - 1).
