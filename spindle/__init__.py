@@ -100,7 +100,8 @@ long = int64
 # Functions that are exactly the Tensor method of the same name (``spindle.exp(x)`` is ``x.exp()``).
 for _name in (
     "abs absolute acos arccos addcdiv addcmul all allclose amax amin any argmax argmin argsort argwhere asin arcsin "
-    "atan arctan atan2 arctan2 bitwise_and bitwise_not bitwise_or bitwise_xor bmm ceil chunk clamp_max clamp_min "
+    "atan arctan atan2 arctan2 bitwise_and bitwise_not bitwise_or bitwise_xor bmm broadcast_to ceil chunk "
+    "clamp_max clamp_min "
     "clone count_nonzero cos cosh cumprod cumsum diag diagonal diagonal_scatter dot eq equal erf erfc exp exp2 expm1 fix "
     "flatten flip fliplr flipud floor floor_divide fmax fmin fmod frac gather ge ger greater greater_equal gt "
     "index_add index_put index_select inner isclose isfinite isinf isnan le lerp less less_equal log log10 log1p "
@@ -115,7 +116,7 @@ del _name
 
 
 def typename(obj):
-    return f"spindle.{obj.type()}" if isinstance(obj, Tensor) else type(obj).__name__
+    return obj.type() if isinstance(obj, Tensor) else type(obj).__name__
 
 
 def std_mean(input, dim=None, *, correction=1, keepdim=False):
@@ -156,3 +157,4 @@ default_generator = backend.random.default_generators[backend.CPU]
 # Higher layers, built only on the Tensor API above (they import spindle themselves, so they come last).
 from . import cuda, data, nn, optim, utils  # noqa: E402
 from .serialization import load, save  # noqa: E402
+from . import models, vision  # noqa: E402

@@ -392,6 +392,8 @@ class Tensor:
         kwargs.pop("memory_format", None)
         if kwargs:
             raise TypeError(f"to() got unexpected keyword arguments {sorted(kwargs)}")
+        if len(args) > 1 and isinstance(args[-1], bool):
+            args = args[:-1]  # to(device, dtype, non_blocking) given positionally
         for arg in args:
             if isinstance(arg, Tensor):
                 target_device, target_dtype = arg.device, arg.dtype
@@ -1160,10 +1162,14 @@ class Tensor:
         axis = normalize_dim(dim, self._data.ndim)
         size = self._data.shape[axis]
         start = int(start)
+        if not -size <= start <= size:
+            raise IndexError(f"start out of range (expected to be in range of [{-size}, {size}], but got {start})")
         if start < 0:
             start += size
-        if not 0 <= start <= size or length < 0 or start + length > size:
-            raise IndexError(f"start ({start}) + length ({length}) exceeds dimension size ({size}).")
+        if length < 0:
+            raise RuntimeError("narrow(): length must be non-negative.")
+        if start + length > size:
+            raise RuntimeError(f"start ({start}) + length ({length}) exceeds dimension size ({size}).")
         return self[(slice(None),) * axis + (slice(start, start + length),)]
 
     def split(self, split_size_or_sections, dim=0):
@@ -1254,7 +1260,8 @@ class Tensor:
                 )
             value = value._data
         try:
-            self._data[numpy_index] = value
+            target, last_index = indexing.assignment_target(self._data, numpy_index)
+            target[last_index] = value
         except IndexError as error:
             raise indexing._index_error(error, self._data.shape) from None
         except ValueError as error:
@@ -1262,7 +1269,7 @@ class Tensor:
                 raise _overlap_error() from None
             raise RuntimeError(
                 f"shape mismatch: value tensor of shape {list(np.shape(value))} cannot be broadcast to indexing "
-                f"result of shape {list(np.shape(self._data[numpy_index]))}"
+                f"result of shape {list(np.shape(indexing.get_items(self._data, numpy_index)))}"
             ) from None
         self._version[0] += 1
 

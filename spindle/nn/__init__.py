@@ -2,4 +2,4 @@
 ``utils``, with PyTorch's names and behaviour."""
 from .parameter import Buffer, Parameter
 from .modules import *  # noqa: F401,F403
-from . import functional, init, utils  # noqa: E402
+from . import functional, init, utils

@@ -202,9 +202,23 @@ def kaiming_normal_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", gener
     return normal_(tensor, 0, std, generator)
 
 
+def _orthonormal_columns(matrix):
+    """The Q of the QR decomposition with positive diagonal R of a tall matrix (rows >= cols), by
+    Gram-Schmidt: each column minus its projection on the previous ones, done twice so that what
+    rounding leaves of earlier directions is removed too, then normalized."""
+    q = spindle.zeros_like(matrix)
+    for k in range(matrix.shape[1]):
+        column = matrix[:, k]
+        for _ in range(2):
+            if k:
+                column = column - q[:, :k] @ (q[:, :k].t() @ column)
+        q[:, k] = column / column.norm()
+    return q
+
+
 def orthogonal_(tensor, gain=1, generator=None):
-    """Fill with a (semi-)orthogonal matrix times ``gain``: the Q of the QR decomposition of a
-    Gaussian matrix (sign-corrected so it is uniformly distributed); dims past 1 are flattened."""
+    """Fill with a (semi-)orthogonal matrix times ``gain``: the Q factor (with positive diagonal R,
+    hence uniformly distributed) of a Gaussian matrix; dims past 1 are flattened."""
     if tensor.dim() < 2:
         raise ValueError("Only tensors with 2 or more dimensions are supported")
     if tensor.numel() == 0:
@@ -215,11 +229,9 @@ def orthogonal_(tensor, gain=1, generator=None):
         flattened = spindle.empty((rows, cols), dtype=tensor.dtype, device=tensor.device)
         flattened.normal_(0, 1, generator=generator)
         if rows < cols:
-            flattened = flattened.t()
-        q, r = spindle.linalg.qr(flattened)
-        q = q * r.diagonal().sign()
-        if rows < cols:
-            q = q.t()
+            q = _orthonormal_columns(flattened.t()).t()
+        else:
+            q = _orthonormal_columns(flattened)
         tensor.view_as(q).copy_(q)
         tensor.mul_(gain)
     return tensor

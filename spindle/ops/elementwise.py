@@ -2,6 +2,7 @@
 import numpy as np
 
 from .. import _dtype
+from ..backend.device import namespace_of
 from . import op as op_module
 from .op import NonDifferentiableOp, Op
 
@@ -81,10 +82,15 @@ def _shape_error(a, b, error):
     )
 
 
-def broadcast_checked(ufunc, a, b):
-    """Apply a NumPy ufunc, turning NumPy's broadcast failure into PyTorch's RuntimeError."""
+def broadcast_checked(ufunc, a, b, quiet=False):
+    """Apply a NumPy ufunc, turning NumPy's broadcast failure into PyTorch's RuntimeError. With ``quiet``
+    (divisions and powers), division by zero gives inf/NaN silently as in PyTorch, where NumPy would warn;
+    the other ops skip the cost of switching NumPy's error state."""
     try:
-        return ufunc(a, b)
+        if not quiet:
+            return ufunc(a, b)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return ufunc(a, b)
     except ValueError as error:
         raise _shape_error(a, b, error) from None
 
@@ -97,13 +103,44 @@ class Add(BinaryOp):
         return grad, grad
 
 
+def _is_bool(operand):
+    """Whether an operand (a Tensor, an array or a Python scalar) is boolean."""
+    dtype = getattr(operand, "dtype", None)
+    if dtype is None:
+        return isinstance(operand, bool)
+    return operand._data.dtype == np.bool_ if isinstance(operand, op_module.Tensor) else dtype == np.bool_
+
+
+def _refuse_bool(kernel, a, b):
+    """PyTorch has no bool kernel for floor division, remainder, fmod and pow of two bools."""
+    if _is_bool(a) and _is_bool(b):
+        raise NotImplementedError(f"\"{kernel}\" not implemented for 'Bool'")
+
+
+def _refuse_integer_division_by_zero(a, b):
+    """Integer division by zero is an error in PyTorch (NumPy would give 0 and warn)."""
+    integral = [v.dtype.kind in "biu" if hasattr(v, "dtype") else isinstance(v, int) for v in (a, b)]
+    if all(integral) and not np.all(b != 0):
+        raise RuntimeError("ZeroDivisionError")
+
+
 class Sub(BinaryOp):
-    def forward(self, a, b):
-        if getattr(a, "dtype", None) == np.bool_ and getattr(b, "dtype", None) == np.bool_:
+    @classmethod
+    def apply(cls, a, b):
+        # Checked before promotion, which would turn a bool operand into the other operand's dtype.
+        if _is_bool(a) and _is_bool(b):
             raise RuntimeError(
                 "Subtraction, the `-` operator, with two bool tensors is not supported. "
                 "Use the `^` or `logical_xor()` operator instead."
             )
+        if _is_bool(a) or _is_bool(b):
+            raise RuntimeError(
+                "Subtraction, the `-` operator, with a bool tensor is not supported. "
+                "If you are trying to invert a mask, use the `~` or `logical_not()` operator instead."
+            )
+        return super().apply(a, b)
+
+    def forward(self, a, b):
         return broadcast_checked(np.subtract, a, b)
 
     def backward(self, grad):
@@ -127,8 +164,8 @@ class Div(BinaryOp):
     def forward(self, a, b):
         # True division of integers gives the default float dtype (NumPy would give float64).
         if _is_integral(np.asarray(a)) and _is_integral(np.asarray(b)):
-            return broadcast_checked(np.true_divide, a, b).astype(_dtype.get_default_dtype().numpy_dtype)
-        return broadcast_checked(np.true_divide, a, b)
+            return broadcast_checked(np.true_divide, a, b, quiet=True).astype(_dtype.get_default_dtype().numpy_dtype)
+        return broadcast_checked(np.true_divide, a, b, quiet=True)
 
     def backward(self, grad):
         a, b = self.inputs
@@ -138,7 +175,9 @@ class Div(BinaryOp):
 
 class FloorDivide(BinaryOp):
     def forward(self, a, b):
-        return broadcast_checked(np.floor_divide, a, b)
+        _refuse_bool("div_floor_cpu", a, b)
+        _refuse_integer_division_by_zero(a, b)
+        return broadcast_checked(np.floor_divide, a, b, quiet=True)
 
     def backward(self, grad):
         return grad * 0, grad * 0
@@ -149,7 +188,9 @@ class Remainder(BinaryOp):
 
     def forward(self, a, b):
         # Python-style modulo (sign of the divisor), which is what torch.remainder and % compute.
-        return broadcast_checked(np.remainder, a, b)
+        _refuse_bool("remainder_cpu", a, b)
+        _refuse_integer_division_by_zero(a, b)
+        return broadcast_checked(np.remainder, a, b, quiet=True)
 
     def backward(self, grad):
         a, b = self.inputs
@@ -160,7 +201,9 @@ class Fmod(BinaryOp):
     save_inputs = (0, 1)
 
     def forward(self, a, b):
-        return broadcast_checked(np.fmod, a, b)
+        _refuse_bool("fmod_cpu", a, b)
+        _refuse_integer_division_by_zero(a, b)
+        return broadcast_checked(np.fmod, a, b, quiet=True)
 
     def backward(self, grad):
         a, b = self.inputs
@@ -174,7 +217,8 @@ class Pow(BinaryOp):
     def forward(self, a, b):
         if isinstance(b, int) and not isinstance(b, bool) and b < 0 and _is_integral(np.asarray(a)):
             raise RuntimeError("Integers to negative integer powers are not allowed.")
-        return broadcast_checked(np.power, a, b)
+        _refuse_bool("pow", a, b)
+        return broadcast_checked(np.power, a, b, quiet=True)
 
     def backward(self, grad):
         base, exponent = self.inputs
@@ -186,7 +230,9 @@ class Pow(BinaryOp):
             # d(a^b)/db = a^b log a; where a == 0 and b >= 0 PyTorch defines it as 0.
             output = self.output()
             if isinstance(base, Tensor):
-                grad_exponent = (grad * output * base.log()).masked_fill((base == 0) & (exponent >= 0), 0.0)
+                # An integer base takes its log in the result's dtype, not in the default float dtype.
+                log_base = base.to(output.dtype).log()
+                grad_exponent = (grad * output * log_base).masked_fill((base == 0) & (exponent >= 0), 0.0)
             elif base > 0:
                 grad_exponent = grad * output * float(np.log(base))
             else:
@@ -268,7 +314,7 @@ class Bitwise(Compare):
     def apply(cls, a, b):
         a_data, b_data = promote_operands(a, b)
         if np.asarray(a_data).dtype.kind == "f" or np.asarray(b_data).dtype.kind == "f":
-            raise RuntimeError(f"\"{cls.ufunc.__name__}\" not implemented for floating-point tensors")
+            raise NotImplementedError(f"\"{cls.ufunc.__name__}\" not implemented for floating-point tensors")
         return op_module.Tensor._wrap(broadcast_checked(cls.ufunc, a_data, b_data))
 
 
@@ -626,7 +672,13 @@ class Where(Op):
         self.condition = condition
         if condition.dtype != np.bool_:
             raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor with dtype {condition.dtype}")
-        return np.where(condition, a, b)
+        try:
+            return np.where(condition, a, b)
+        except ValueError:
+            raise RuntimeError(
+                f"where: the condition of shape {list(condition.shape)}, input of shape {list(np.shape(a))} and "
+                f"other of shape {list(np.shape(b))} cannot be broadcast together"
+            ) from None
 
     @classmethod
     def apply(cls, condition, a, b):
@@ -644,7 +696,8 @@ class Where(Op):
 
     def backward(self, grad):
         condition = op_module.Tensor._wrap(self.condition)
-        zero = grad * 0
+        # Real zeros, not grad * 0, which would turn an infinite gradient into NaN.
+        zero = op_module.Tensor._wrap(namespace_of(grad._data).zeros((), dtype=grad._data.dtype))
         return None, grad.where(condition, zero), zero.where(condition, grad)
 
 
@@ -663,3 +716,108 @@ class Lerp(Op):
         if isinstance(weight, Tensor):
             grads.append(grad * (end - start))
         return tuple(grads)
+
+
+# ---------------------------------------------------------------- the error function
+#
+# W. J. Cody, "Rational Chebyshev approximations for the error function", Math. Comp. 23 (1969), 631-638,
+# with the coefficients of his CALERF routine (near-minimax, good to about 18 significant digits).
+# Each list holds a polynomial's coefficients from the highest power down, for Horner's rule.
+
+# erf(x) = x * P(x^2) / Q(x^2) for |x| <= 0.46875
+_ERF_SMALL_NUMERATOR = (1.85777706184603153e-1, 3.16112374387056560e00, 1.13864154151050156e02,
+                        3.77485237685302021e02, 3.20937758913846947e03)
+_ERF_SMALL_DENOMINATOR = (1.0, 2.36012909523441209e01, 2.44024637934444173e02, 1.28261652607737228e03,
+                          2.84423683343917062e03)
+# erfc(y) = exp(-y^2) * P(y) / Q(y) for 0.46875 < y <= 4
+_ERFC_MEDIUM_NUMERATOR = (2.15311535474403846e-8, 5.64188496988670089e-1, 8.88314979438837594e00,
+                          6.61191906371416295e01, 2.98635138197400131e02, 8.81952221241769090e02,
+                          1.71204761263407058e03, 2.05107837782607147e03, 1.23033935479799725e03)
+_ERFC_MEDIUM_DENOMINATOR = (1.0, 1.57449261107098347e01, 1.17693950891312499e02, 5.37181101862009858e02,
+                            1.62138957456669019e03, 3.29079923573345963e03, 4.36261909014324716e03,
+                            3.43936767414372164e03, 1.23033935480374942e03)
+# erfc(y) = exp(-y^2) / y * (1/sqrt(pi) - z * P(z) / Q(z)) with z = 1/y^2, for y > 4
+_ERFC_LARGE_NUMERATOR = (1.63153871373020978e-2, 3.05326634961232344e-1, 3.60344899949804439e-1,
+                         1.25781726111229246e-1, 1.60837851487422766e-2, 6.58749161529837803e-4)
+_ERFC_LARGE_DENOMINATOR = (1.0, 2.56852019228982242e00, 1.87295284992346047e00, 5.27905102951428412e-1,
+                           6.05183413124413191e-2, 2.33520497626869185e-3)
+_ERF_SMALL_LIMIT = 0.46875
+_ONE_OVER_SQRT_PI = 0.56418958354775628695
+
+
+def _rational(numerator, denominator, z):
+    """``numerator(z) / denominator(z)`` by Horner's rule (coefficients from the highest power down)."""
+    top = numerator[0]
+    for coefficient in numerator[1:]:
+        top = top * z + coefficient
+    bottom = denominator[0]
+    for coefficient in denominator[1:]:
+        bottom = bottom * z + coefficient
+    return top / bottom
+
+
+def _erf_parts(x):
+    """``(erf(x) for |x| <= 0.46875, erfc(|x|) for |x| > 0.46875, where |x| <= 0.46875)`` in float64.
+
+    Each part is computed everywhere and selected by the caller (vectorised branches). exp(-y^2) is
+    evaluated as exp(-a^2) * exp(-(y - a)(y + a)) with a = y rounded down to 1/16, which keeps the rounding
+    error of y*y from being magnified by the exponential (Cody's trick).
+    """
+    x = x.astype(np.float64)
+    y = np.abs(x)
+    small = y <= _ERF_SMALL_LIMIT
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
+        erf_small = x * _rational(_ERF_SMALL_NUMERATOR, _ERF_SMALL_DENOMINATOR, y * y)
+        medium = _rational(_ERFC_MEDIUM_NUMERATOR, _ERFC_MEDIUM_DENOMINATOR, y)
+        inverse_square = 1 / (y * y)
+        large = (_ONE_OVER_SQRT_PI - inverse_square * _rational(_ERFC_LARGE_NUMERATOR, _ERFC_LARGE_DENOMINATOR,
+                                                              inverse_square)) / y
+        scaled = np.where(y <= 4, medium, large)
+        rounded = np.trunc(y * 16) / 16
+        erfc_of_abs = np.exp(-rounded * rounded) * np.exp(-(y - rounded) * (y + rounded)) * scaled
+    # At y = inf the split above computes inf - inf; erfc(inf) is 0.
+    erfc_of_abs = np.where(np.isinf(y), 0.0, erfc_of_abs)
+    return erf_small, erfc_of_abs, small
+
+
+def error_function(x):
+    """erf(x) of a float array, accurate to a few units in the last place of float64."""
+    erf_small, erfc_of_abs, small = _erf_parts(x)
+    erf_large = np.copysign((0.5 - erfc_of_abs) + 0.5, x)
+    return np.where(small, erf_small, erf_large).astype(x.dtype)
+
+
+def complementary_error_function(x):
+    """erfc(x) = 1 - erf(x) of a float array, without the cancellation of computing 1 - erf(x)."""
+    erf_small, erfc_of_abs, small = _erf_parts(x)
+    erfc_large = np.where(x < 0, 2 - erfc_of_abs, erfc_of_abs)
+    return np.where(small, 1 - erf_small, erfc_large).astype(x.dtype)
+
+
+_TWO_OVER_SQRT_PI = 2 * _ONE_OVER_SQRT_PI
+
+
+class Erf(Op):
+    """The error function ``erf(x) = 2/sqrt(pi) * integral_0^x exp(-t^2) dt``; d/dx = 2/sqrt(pi) exp(-x^2)."""
+
+    save_inputs = (0,)
+
+    def forward(self, x):
+        return error_function(_float_array(x))
+
+    def backward(self, grad):
+        x = self.inputs[0]
+        return grad * (-(x * x)).exp() * _TWO_OVER_SQRT_PI
+
+
+class Erfc(Op):
+    """The complementary error function ``erfc(x) = 1 - erf(x)``; d/dx = -2/sqrt(pi) exp(-x^2)."""
+
+    save_inputs = (0,)
+
+    def forward(self, x):
+        return complementary_error_function(_float_array(x))
+
+    def backward(self, grad):
+        x = self.inputs[0]
+        return grad * (-(x * x)).exp() * -_TWO_OVER_SQRT_PI

@@ -68,6 +68,54 @@ def checked_getitem(array, index):
         raise _index_error(error, array.shape) from None
 
 
+def _is_index_array(item):
+    return hasattr(item, "dtype") and hasattr(item, "ndim")
+
+
+def indexing_steps(index):
+    """``index`` as the NumPy indices to apply one after the other to get PyTorch's result.
+
+    PyTorch applies integers first, as selections, and index tensors afterwards; NumPy counts integers
+    among the advanced indices when index arrays are present, which places the result's dims differently
+    (``x[None, i, ..., 0]`` of a 4x5x6 tensor with 6 indices is 1x6x5 in PyTorch, 6x1x5 in NumPy). Such an
+    index splits into a basic step (integers, slices, None; a view) and an advanced step; any other is
+    one step.
+    """
+    items = index if isinstance(index, tuple) else (index,)
+    if not (any(type(item) is int for item in items) and any(_is_index_array(item) for item in items)):
+        return (index,)
+    basic, advanced = [], []
+    for item in items:
+        if type(item) is int:
+            basic.append(item)
+        elif _is_index_array(item):
+            basic.extend([slice(None)] * (item.ndim if item.dtype == np.bool_ else 1))  # a mask spans its dims
+            advanced.append(item)
+        elif item is None or type(item) is bool:
+            basic.append(item)  # a new dim, kept as it is by the advanced step
+            advanced.append(slice(None))
+        else:
+            basic.append(item)
+            advanced.append(item if item is Ellipsis else slice(None))
+    return tuple(basic), tuple(advanced)
+
+
+def get_items(array, index):
+    """``array[index]`` with PyTorch's semantics and errors."""
+    for step in indexing_steps(index):
+        array = checked_getitem(array, step)
+    return array
+
+
+def assignment_target(array, index):
+    """``(view, last_index)`` such that ``view[last_index] = value`` writes ``array[index] = value``
+    (NumPy's IndexError is left to the caller)."""
+    steps = indexing_steps(index)
+    for step in steps[:-1]:
+        array = array[step]
+    return array, steps[-1]
+
+
 class Getitem(ViewOp):
     def forward(self, x, index):
         self.input_shape = x.shape
@@ -77,7 +125,7 @@ class Getitem(ViewOp):
             if Ellipsis not in items:
                 # A trailing ... keeps a full integer index a 0-d view instead of a NumPy scalar copy.
                 index = items + (Ellipsis,)
-        return op_module.ensure_array(checked_getitem(x, index))
+        return op_module.ensure_array(get_items(x, index))
 
     def backward(self, grad):
         return IndexBackward.apply(grad, self.input_shape, self.index)
@@ -92,7 +140,8 @@ class IndexBackward(Op):
         if is_basic_index(index):
             result[index] = grad
         else:
-            np.add.at(result, index, grad)  # repeated integer indices accumulate
+            target, last_index = assignment_target(result, index)
+            np.add.at(target, last_index, grad)  # repeated integer indices accumulate
         return result
 
     def backward(self, grad):
@@ -107,16 +156,17 @@ class IndexPut(Op):
         self.accumulate = accumulate
         result = x.copy()
         try:
+            target, last_index = assignment_target(result, index)
             if accumulate:
-                np.add.at(result, index, value)
+                np.add.at(target, last_index, value)
             else:
-                result[index] = value
+                target[last_index] = value
         except IndexError as error:
             raise _index_error(error, x.shape) from None
         except ValueError as error:
             raise RuntimeError(
                 f"shape mismatch: value tensor of shape {list(np.shape(value))} cannot be broadcast to indexing "
-                f"result of shape {list(np.shape(checked_getitem(x, index)))}"
+                f"result of shape {list(np.shape(get_items(x, index)))}"
             ) from None
         return result
 
@@ -130,10 +180,11 @@ def _check_index_tensor(index, name):
         raise RuntimeError(f"{name}(): Expected dtype int64 for index, got {index.dtype}")
 
 
-def _check_bounds(index, size, axis):
-    if index.size and (index.min() < -size or index.max() >= size):
+def _check_bounds(index, size, axis, error_class=RuntimeError):
+    """Indices of gather/scatter/index_select/index_add lie in [0, size): unlike x[i], no negative ones."""
+    if index.size and (index.min() < 0 or index.max() >= size):
         bad = index.max() if index.max() >= size else index.min()
-        raise IndexError(f"index {bad} is out of bounds for dimension {axis} with size {size}")
+        raise error_class(f"index {bad} is out of bounds for dimension {axis} with size {size}")
 
 
 def _scatter_coordinates(index, axis):
@@ -227,7 +278,7 @@ class IndexSelect(Op):
         _check_index_tensor(index, "index_select")
         axis = normalize_dim(dim, x.ndim)
         size = x.shape[axis] if x.ndim else 1
-        _check_bounds(index, size, axis)
+        _check_bounds(index, size, axis, IndexError)
         self.axis = axis
         self.index = index.reshape(-1)
         self.input_shape = x.shape

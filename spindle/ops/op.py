@@ -73,6 +73,8 @@ class Op(Node):
     def connect(self, output, args):
         """Make the output tensor of this node and record where input gradients go."""
         tensor_class = Tensor
+        if output.dtype.kind not in "fc":
+            return tensor_class._wrap(output)  # integer and bool results never require grad, as in PyTorch
         positions = []
         edges = []
         meta = []

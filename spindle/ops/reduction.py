@@ -365,8 +365,9 @@ class Norm2(Op):
     def backward(self, grad):
         x = self.inputs[0]
         output = expand_reduced(self.output(), x.shape, self.axes, self.keepdim)
-        scale = expand_reduced(grad, x.shape, self.axes, self.keepdim) / output
-        return (x * scale).masked_fill(output == 0, 0.0)
+        is_zero = output == 0
+        scale = expand_reduced(grad, x.shape, self.axes, self.keepdim) / output.masked_fill(is_zero, 1.0)
+        return (x * scale).masked_fill(is_zero, 0.0)
 
 
 class All(NonDifferentiableOp):

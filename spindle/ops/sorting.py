@@ -49,9 +49,14 @@ def _ranks(data, axis):
     ranks = np.empty_like(order)
     np.put_along_axis(ranks, order, np.arange(data.shape[axis]).reshape([-1 if a == axis else 1 for a in range(data.ndim)]), axis)
     sorted_values = np.take_along_axis(data, order, axis)
-    # Equal values share a rank so that the stable sort keeps their original order.
+    # Equal values share a rank so that the stable sort keeps their original order (compared with ==, not
+    # by differences, which are NaN between equal infinities; NaNs count as equal to each other).
+    moved = np.moveaxis(sorted_values, axis, -1)
+    equal = moved[..., 1:] == moved[..., :-1]
+    if moved.dtype.kind == "f":
+        equal |= np.isnan(moved[..., 1:]) & np.isnan(moved[..., :-1])
     same_as_previous = np.concatenate(
-        [np.zeros_like(np.take(sorted_values, [0], axis), dtype=bool), np.diff(sorted_values, axis=axis) == 0], axis=axis
+        [np.zeros_like(np.take(sorted_values, [0], axis), dtype=bool), np.moveaxis(equal, -1, axis)], axis=axis
     )
     dense = np.cumsum(~same_as_previous, axis=axis)
     np.put_along_axis(ranks, order, dense, axis)

@@ -26,14 +26,12 @@ def _stable_softplus(x):
 
 def threshold(input, threshold, value, inplace=False):
     """``input`` where ``input > threshold``, else ``value``."""
-    return apply_maybe_inplace(
-        lambda x: spindle.where(x > threshold, x, spindle.full_like(x, value)), input, inplace
-    )
+    return apply_maybe_inplace(lambda x: spindle.where(x > threshold, x, value), input, inplace)
 
 
 def relu(input, inplace=False):
     """max(0, x)."""
-    return apply_maybe_inplace(spindle.relu, input, inplace)
+    return input.relu_() if inplace else spindle.relu(input)
 
 
 def relu_(input):

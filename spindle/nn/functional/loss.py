@@ -26,9 +26,10 @@ def _warn_if_sizes_differ(input, target):
         )
 
 
-def _pointwise_loss(input, target, reduction, weight, elementwise):
+def _pointwise_loss(input, target, reduction, weight, elementwise, mean_over_weights=True):
     """Shared body of the regression losses: broadcast, ``elementwise(difference)``, then an optional
-    per-element ``weight`` (same size as input; 'mean' then divides by the weight sum)."""
+    per-element ``weight`` (same size as input); with a weight, 'mean' divides by the weight sum
+    if ``mean_over_weights``, else by the element count (PyTorch's huber_loss)."""
     _warn_if_sizes_differ(input, target)
     _reduction.get_enum(reduction)
     loss = elementwise(input - target)
@@ -37,7 +38,7 @@ def _pointwise_loss(input, target, reduction, weight, elementwise):
     if weight.size() != input.size():
         raise ValueError("Weights and input must have the same size.")
     loss = loss * weight
-    if reduction == "mean":
+    if reduction == "mean" and mean_over_weights:
         return loss.sum() / weight.sum()
     return _reduction.reduce_loss(loss, reduction)
 
@@ -78,7 +79,7 @@ def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
         z = difference.abs()
         return spindle.where(z < delta, 0.5 * z * z, delta * (z - 0.5 * delta))
 
-    return _pointwise_loss(input, target, reduction, weight, elementwise)
+    return _pointwise_loss(input, target, reduction, weight, elementwise, mean_over_weights=False)
 
 
 def _check_class_target(input, target, weight):
@@ -126,9 +127,14 @@ def _picked_losses(log_probs, target, weight, ignore_index):
 
 
 def _reduce_weighted(loss, element_weights, reduction):
-    if reduction == "mean":
-        return loss.sum() / element_weights.sum()
-    return _reduction.reduce_loss(loss, reduction)
+    """Reduce per-element losses; 'mean' divides by the total weight of the non-ignored targets."""
+    if reduction != "mean":
+        return _reduction.reduce_loss(loss, reduction)
+    total = element_weights.sum()
+    # With every target ignored PyTorch returns NaN but zero gradients: divide by 1 instead of 0
+    # (the gradient then stays 0 * finite) and add the NaN as a constant.
+    nothing_kept = total == 0
+    return loss.sum() / spindle.where(nothing_kept, 1.0, total) + spindle.where(nothing_kept, float("nan"), 0.0)
 
 
 def _as_batched(input, target):
@@ -151,8 +157,8 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
     unbatched = input.dim() == 1
     input, target = _as_batched(input, target)
     loss, element_weights = _picked_losses(input, target, weight, ignore_index)
-    if unbatched and reduction == "none":
-        return loss.squeeze(0)
+    if unbatched:
+        loss, element_weights = loss.squeeze(0), element_weights.squeeze(0)
     return _reduce_weighted(loss, element_weights, reduction)
 
 
@@ -178,7 +184,7 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     input, target = _as_batched(input, target)
     log_probs = spindle.log_softmax(input, 1)
     loss, element_weights = _picked_losses(log_probs, target, weight, ignore_index)
-    if unbatched and reduction == "none":
+    if unbatched:
         loss, element_weights = loss.squeeze(0), element_weights.squeeze(0)
     result = _reduce_weighted(loss, element_weights, reduction)
     if label_smoothing == 0.0:
@@ -187,7 +193,7 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     weighted = log_probs if weight is None else log_probs * weight.reshape((1, classes) + (1,) * (input.dim() - 2))
     kept = (target != ignore_index).to(log_probs.dtype)
     smooth_loss = -weighted.sum(1) * kept
-    if unbatched and reduction == "none":
+    if unbatched:
         smooth_loss = smooth_loss.squeeze(0)
     return (1 - label_smoothing) * result + _reduce_weighted(smooth_loss, element_weights, reduction) * (
         label_smoothing / classes
@@ -234,7 +240,8 @@ class _BinaryCrossEntropy(spindle.autograd.Function):
         if ctx.needs_input_grad[0]:
             grad_input = grad_output * (input - target) / (input * (1 - input)).clamp(min=1e-12)
         if ctx.needs_input_grad[1]:
-            grad_target = grad_output * (_clamped_log(1 - input) - _clamped_log(input))
+            # Unclamped, as in PyTorch: infinite where a probability is exactly 0 or 1.
+            grad_target = grad_output * ((1 - input).log() - input.log())
         return grad_input, grad_target, None
 
 
@@ -278,6 +285,13 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
     return _reduction.reduce_loss(loss, reduction)
 
 
+def _x_log_x(x):
+    """``x * log(x)`` with ``0 * log(0) = 0`` (PyTorch's ``xlogy(x, x)``); the inner ``where`` keeps
+    log's infinite slope at 0 out of the gradient."""
+    is_zero = x == 0
+    return spindle.where(is_zero, 0.0, x * spindle.where(is_zero, 1.0, x).log())
+
+
 def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_target=False):
     """Kullback-Leibler divergence ``target * (log(target) - input)`` with ``input`` log-probabilities.
 
@@ -298,7 +312,7 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_
     if log_target:
         loss = target.exp() * (target - input)
     else:
-        loss = spindle.xlogy(target, target) - target * input
+        loss = _x_log_x(target) - target * input
     if reduction == "batchmean":
         total = loss.sum()
         return total / input.shape[0] if input.dim() != 0 else total

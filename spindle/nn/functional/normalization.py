@@ -43,7 +43,7 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     shift the result.
     """
     if training:
-        _verify_batch_size(tuple(input.shape))
+        _verify_batch_size(input.size())
     if training and eps <= 0.0:
         raise ValueError(f"batch_norm eps must be positive during training, but got {eps}")
     if eps < 0.0:

@@ -21,15 +21,14 @@ def _source_positions(mode, size, left, right, dim, shape):
         )
     if mode == "circular" and (left > size or right > size):
         raise RuntimeError("Padding value causes wrapping around more than once.")
-    positions = []
-    for i in range(-left, size + right):
-        if mode == "reflect":
-            positions.append(-i if i < 0 else (2 * (size - 1) - i if i >= size else i))
-        elif mode == "replicate":
-            positions.append(min(max(i, 0), size - 1))
-        else:
-            positions.append(i % size)
-    return positions
+    if mode == "circular":
+        # Negative amounts crop first; the padding then wraps around what is left.
+        start, stop = max(-left, 0), size - max(-right, 0)
+        kept = stop - start
+        return [start + i % kept for i in range(-max(left, 0), kept + max(right, 0))]
+    if mode == "reflect":
+        return [-i if i < 0 else (2 * (size - 1) - i if i >= size else i) for i in range(-left, size + right)]
+    return [min(max(i, 0), size - 1) for i in range(-left, size + right)]
 
 
 def _constant_pad_dim(input, dim, left, right, value):
@@ -83,4 +82,5 @@ def pad(input, pad, mode="constant", value=None):
         else:
             positions = _source_positions(mode, output.shape[dim], left, right, dim, input.shape)
             output = output.index_select(dim, spindle.tensor(positions, dtype=spindle.int64, device=input.device))
-    return output
+    # Like PyTorch, never hand back the input itself (zero padding still gives a new tensor).
+    return input.clone() if output is input else output

@@ -1,5 +1,6 @@
 """``Module``: the base class of every layer, with PyTorch's bookkeeping of parameters, buffers and
 sub-modules, state dicts, train/eval mode, device/dtype moves, forward hooks and repr."""
+import warnings
 from collections import OrderedDict, namedtuple
 from collections.abc import Mapping
 
@@ -58,7 +59,6 @@ class Module:
     ``train()``/``eval()`` and ``repr`` see them, in registration order.
     """
 
-    dump_patches = False
     # Version of the state-dict layout, saved in ``state_dict()._metadata``; subclasses bump it when
     # their layout changes and read it back in ``_load_from_state_dict``.
     _version = 1
@@ -84,7 +84,6 @@ class Module:
         set_attribute("_forward_hooks_always_called", OrderedDict())
         set_attribute("_forward_pre_hooks", OrderedDict())
         set_attribute("_forward_pre_hooks_with_kwargs", OrderedDict())
-        set_attribute("_state_dict_hooks", OrderedDict())
         set_attribute("_load_state_dict_post_hooks", OrderedDict())
         set_attribute("_modules", {})
         if self.call_super_init:
@@ -495,10 +494,6 @@ class Module:
         """Cast floating-point parameters and buffers to ``float16``."""
         return self._cast_floating(spindle.float16)
 
-    def bfloat16(self):
-        """Cast floating-point parameters and buffers to ``bfloat16``."""
-        return self._cast_floating(spindle.bfloat16)
-
     def to_empty(self, *, device, recurse=True):
         """Move parameters and buffers to ``device`` as uninitialized tensors of the same shape."""
         return self._apply(lambda tensor: spindle.empty_like(tensor, device=device), recurse=recurse)
@@ -593,12 +588,24 @@ class Module:
         if self._has_extra_state("get_extra_state"):
             destination[prefix + _EXTRA_STATE_KEY_SUFFIX] = self.get_extra_state()
 
-    def state_dict(self, *, destination=None, prefix="", keep_vars=False):
+    def state_dict(self, *args, destination=None, prefix="", keep_vars=False):
         """An ``OrderedDict`` of every parameter and persistent buffer under its dotted name.
 
         Values are detached tensors sharing storage with the module's (the tensors themselves with
-        ``keep_vars=True``). ``None`` entries and non-persistent buffers are left out.
+        ``keep_vars=True``). ``None`` entries and non-persistent buffers are left out. The
+        arguments may still be given positionally, with PyTorch's deprecation warning.
         """
+        if args:
+            warnings.warn(
+                "Positional args are being deprecated, use kwargs instead. Refer to "
+                "https://pytorch.org/docs/main/generated/torch.nn.Module.html#torch.nn.Module.state_dict"
+                " for details.",
+                FutureWarning,
+                stacklevel=2,
+            )
+            destination = args[0] if destination is None else destination
+            prefix = args[1] if len(args) > 1 and prefix == "" else prefix
+            keep_vars = args[2] if len(args) > 2 and keep_vars is False else keep_vars
         if destination is None:
             destination = OrderedDict()
             destination._metadata = OrderedDict()
@@ -609,10 +616,6 @@ class Module:
         for name, module in self._modules.items():
             if module is not None:
                 module.state_dict(destination=destination, prefix=prefix + name + ".", keep_vars=keep_vars)
-        for hook in self._state_dict_hooks.values():
-            hook_result = hook(self, destination, prefix, local_metadata)
-            if hook_result is not None:
-                destination = hook_result
         return destination
 
     def _load_from_state_dict(

@@ -1,3 +1,5 @@
-"""``spindle.nn.utils``: gradient clipping and parameter/vector conversion."""
+"""``spindle.nn.utils``: gradient clipping, parameter/vector conversion, and ``rnn`` (sequence
+packing and padding)."""
+from . import rnn  # noqa: F401
 from .clip_grad import clip_grad_norm, clip_grad_norm_, clip_grad_value_, clip_grads_with_norm_, get_total_norm
 from .convert_parameters import parameters_to_vector, vector_to_parameters
