@@ -21,6 +21,7 @@ from ._dtype import (
 )
 from .autograd.grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from .backend.device import device
+from .backend.threads import get_num_threads, set_num_threads
 from .factory import (
     arange,
     as_tensor,
@@ -138,16 +139,6 @@ def set_printoptions(precision=None, threshold=None, edgeitems=None, linewidth=N
         _tensor_str._EDGE_ITEMS = edgeitems
     if linewidth is not None:
         _tensor_str._LINE_WIDTH = linewidth
-
-
-def get_num_threads():
-    import os
-
-    return os.cpu_count() or 1
-
-
-def set_num_threads(count):
-    """Accepted for compatibility; NumPy's BLAS decides its own thread count at start-up."""
 
 
 __version__ = "0.1.0"

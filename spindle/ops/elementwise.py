@@ -361,7 +361,8 @@ class Exp(Op):
     save_output = True
 
     def forward(self, x):
-        return np.exp(_float_array(x))
+        with np.errstate(over="ignore"):  # overflow to inf is the answer, as in PyTorch
+            return np.exp(_float_array(x))
 
     def backward(self, grad):
         return grad * self.output()
@@ -371,7 +372,8 @@ class Exp2(Op):
     save_output = True
 
     def forward(self, x):
-        return np.exp2(_float_array(x))
+        with np.errstate(over="ignore"):  # overflow to inf is the answer, as in PyTorch
+            return np.exp2(_float_array(x))
 
     def backward(self, grad):
         return grad * self.output() * float(np.log(2.0))
@@ -425,7 +427,8 @@ class Expm1(Op):
     save_output = True
 
     def forward(self, x):
-        return np.expm1(_float_array(x))
+        with np.errstate(over="ignore"):  # overflow to inf is the answer, as in PyTorch
+            return np.expm1(_float_array(x))
 
     def backward(self, grad):
         return grad * (self.output() + 1)

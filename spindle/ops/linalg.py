@@ -67,3 +67,36 @@ def check_matrix_ranks(a, b, name, rank):
         raise RuntimeError(
             f"batch1 and batch2 must have same number of batches, got {a.shape[0]} and {b.shape[0]}"
         )
+
+
+class Linear(Op):
+    """``input @ weight.T + bias`` as one op, so the weight gradient comes out as one contiguous GEMM in
+    the weight's own layout (no transposed view to copy when it accumulates into ``.grad``).
+
+    Shapes: input (*, in_features), weight (out_features, in_features), bias (out_features,) or None.
+    """
+
+    save_inputs = (0, 1)
+
+    def forward(self, x, weight, bias=None):
+        if x.dtype != weight.dtype:
+            raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: {x.dtype} != {weight.dtype}")
+        if x.ndim == 0 or x.shape[-1] != weight.shape[1]:
+            rows = int(np.prod(x.shape[:-1])) if x.ndim > 1 else 1
+            raise RuntimeError(
+                f"mat1 and mat2 shapes cannot be multiplied ({rows}x{x.shape[-1] if x.ndim else 0} and "
+                f"{weight.shape[1]}x{weight.shape[0]})"
+            )
+        output = np.matmul(x, weight.T)
+        if bias is not None:
+            output += bias
+        return output
+
+    def backward(self, grad):
+        x, weight = self.inputs[0], self.inputs[1]
+        out_features, in_features = weight.shape
+        grad_rows = grad.reshape(-1, out_features)
+        grad_x = grad @ weight if self.needs_grad(0) else None
+        grad_weight = grad_rows.mT @ x.reshape(-1, in_features) if self.needs_grad(1) else None
+        grad_bias = grad_rows.sum(0) if self.needs_grad(2) else None
+        return grad_x, grad_weight, grad_bias

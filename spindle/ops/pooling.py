@@ -48,7 +48,8 @@ class MaxPool(Op):
         rows = namespace.asarray(_first_valid_offsets(geometry, 0))
         columns = namespace.asarray(_first_valid_offsets(geometry, 1))
         first = rows[:, None] * geometry.kernel_size[1] + columns[None, :]
-        winner = namespace.ascontiguousarray(namespace.broadcast_to(first.astype(namespace.int32), shape))
+        winner = namespace.empty(shape, dtype=namespace.int32)
+        winner[...] = first
         for number, output_index, input_index in _offset_blocks(geometry):
             candidate = x[input_index]
             current = best[output_index]

@@ -1,5 +1,6 @@
 """Affine maps: ``F.linear`` and ``F.bilinear``."""
 import spindle
+from spindle.ops.linalg import Linear
 
 __all__ = ["linear", "bilinear"]
 
@@ -10,6 +11,8 @@ def linear(input, weight, bias=None):
     Shapes: input (*, in_features), weight (out_features, in_features) or (in_features,),
     bias (out_features,) or (); output (*, out_features) (or (*) for a 1-D weight).
     """
+    if weight.dim() == 2 and (bias is None or bias.dim() == 1):
+        return Linear.apply(input, weight, bias)
     output = spindle.matmul(input, weight.t() if weight.dim() == 2 else weight)
     if bias is not None:
         output = output + bias
