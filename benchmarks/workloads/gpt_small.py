@@ -2,7 +2,8 @@
 
 One step is a training step of a decoder-only language model built from PyTorch's modules: token and
 learned position embeddings (GPT-2's N(0, 0.02) initialisation), nn.TransformerEncoder of 4
-nn.TransformerEncoderLayer (batch_first, norm_first, GELU, feed-forward 1024, no dropout) with the
+nn.TransformerEncoderLayer (batch_first, norm_first, GPT-2's tanh-approximated GELU, feed-forward
+1024, no dropout) with the
 causal mask, a final LayerNorm, an output layer tied to the token embedding, cross-entropy over all
 8 x 128 next tokens, backward and AdamW (lr 3e-4, weight decay 0.01).
 """
@@ -13,12 +14,15 @@ VOCAB, D_MODEL, HEADS, LAYERS, SEQ_LEN, BATCH = 1000, 256, 4, 4, 128, 8
 def setup(torch):
     nn = torch.nn
 
+    def gpt2_gelu(x):
+        return nn.functional.gelu(x, approximate="tanh")
+
     class GPT(nn.Module):
         def __init__(self):
             super().__init__()
             self.token_embedding = nn.Embedding(VOCAB, D_MODEL)
             self.position_embedding = nn.Embedding(SEQ_LEN, D_MODEL)
-            block = nn.TransformerEncoderLayer(D_MODEL, HEADS, 4 * D_MODEL, dropout=0.0, activation="gelu",
+            block = nn.TransformerEncoderLayer(D_MODEL, HEADS, 4 * D_MODEL, dropout=0.0, activation=gpt2_gelu,
                                                batch_first=True, norm_first=True)
             self.blocks = nn.TransformerEncoder(block, LAYERS, enable_nested_tensor=False)
             self.norm = nn.LayerNorm(D_MODEL)

@@ -515,10 +515,12 @@ class Sigmoid(Op):
     save_output = True
 
     def forward(self, x):
-        x = _float_array(x)
-        # exp of a non-positive number never overflows: the stable form of 1 / (1 + exp(-x)).
-        exp_negative_abs = np.exp(-np.abs(x))
-        return np.where(x >= 0, 1, exp_negative_abs) / (1 + exp_negative_abs)
+        # 1 / (1 + exp(-x)) is stable as it stands: exp(-x) overflows to inf only where the answer is 0,
+        # and 1 / (1 + inf) is exactly 0 (no NaN); tiny results keep their relative precision.
+        with np.errstate(over="ignore"):
+            result = np.exp(np.negative(_float_array(x)))
+        result += 1
+        return np.reciprocal(result, out=result)
 
     def backward(self, grad):
         output = self.output()
@@ -749,52 +751,81 @@ _ONE_OVER_SQRT_PI = 0.56418958354775628695
 
 
 def _rational(numerator, denominator, z):
-    """``numerator(z) / denominator(z)`` by Horner's rule (coefficients from the highest power down)."""
-    top = numerator[0]
-    for coefficient in numerator[1:]:
-        top = top * z + coefficient
-    bottom = denominator[0]
-    for coefficient in denominator[1:]:
-        bottom = bottom * z + coefficient
-    return top / bottom
+    """``numerator(z) / denominator(z)`` by Horner's rule (coefficients from the highest power down),
+    updating one buffer per polynomial in place: no temporary per coefficient."""
+    return _horner(numerator, z) / _horner(denominator, z)
 
 
-def _erf_parts(x):
-    """``(erf(x) for |x| <= 0.46875, erfc(|x|) for |x| > 0.46875, where |x| <= 0.46875)`` in float64.
+def _horner(coefficients, z):
+    value = z * coefficients[0]
+    value += coefficients[1]
+    for coefficient in coefficients[2:]:
+        value *= z
+        value += coefficient
+    return value
 
-    Each part is computed everywhere and selected by the caller (vectorised branches). exp(-y^2) is
-    evaluated as exp(-a^2) * exp(-(y - a)(y + a)) with a = y rounded down to 1/16, which keeps the rounding
-    error of y*y from being magnified by the exponential (Cody's trick).
-    """
-    x = x.astype(np.float64)
-    y = np.abs(x)
-    small = y <= _ERF_SMALL_LIMIT
+
+def _exp_minus_square(y):
+    """exp(-y^2). In float64 it is evaluated as exp(-a^2) * exp(-(y - a)(y + a)) with a = y rounded down to
+    1/16, which keeps the rounding error of y*y from being magnified by the exponential (Cody's trick);
+    float32 has no digits to lose there."""
+    if y.dtype != np.float64:
+        return np.exp(-y * y)
+    rounded = np.trunc(y * 16) / 16
+    return np.exp(-rounded * rounded) * np.exp(-(y - rounded) * (y + rounded))
+
+
+def _erfc_of_large_abs(y):
+    """erfc(y) for y > 0.46875 (any shape), in y's precision: Cody's medium branch up to 4, large beyond."""
+    result = np.empty_like(y)
+    medium = y <= 4
     with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
-        erf_small = x * _rational(_ERF_SMALL_NUMERATOR, _ERF_SMALL_DENOMINATOR, y * y)
-        medium = _rational(_ERFC_MEDIUM_NUMERATOR, _ERFC_MEDIUM_DENOMINATOR, y)
-        inverse_square = 1 / (y * y)
-        large = (_ONE_OVER_SQRT_PI - inverse_square * _rational(_ERFC_LARGE_NUMERATOR, _ERFC_LARGE_DENOMINATOR,
-                                                              inverse_square)) / y
-        scaled = np.where(y <= 4, medium, large)
-        rounded = np.trunc(y * 16) / 16
-        erfc_of_abs = np.exp(-rounded * rounded) * np.exp(-(y - rounded) * (y + rounded)) * scaled
-    # At y = inf the split above computes inf - inf; erfc(inf) is 0.
-    erfc_of_abs = np.where(np.isinf(y), 0.0, erfc_of_abs)
-    return erf_small, erfc_of_abs, small
+        _fill_where(result, medium, y, lambda v: _rational(_ERFC_MEDIUM_NUMERATOR, _ERFC_MEDIUM_DENOMINATOR, v))
+
+        def large(v):
+            inverse_square = 1 / (v * v)
+            return (_ONE_OVER_SQRT_PI - inverse_square * _rational(_ERFC_LARGE_NUMERATOR, _ERFC_LARGE_DENOMINATOR,
+                                                                  inverse_square)) / v
+
+        _fill_where(result, ~medium, y, large)
+        result *= _exp_minus_square(y)
+    result[np.isinf(y)] = 0.0  # the large branch computes inf * 0 there; erfc(inf) is 0
+    return result
+
+
+def _fill_where(result, mask, values, function):
+    """``result[mask] = function(values[mask])``, computing ``function`` only on the selected elements."""
+    if mask.all():
+        result[...] = function(values)
+    elif mask.any():
+        result[mask] = function(values[mask])
+
+
+def _erf_branches(x, small_function, large_function):
+    """Evaluate erf-family functions branch by branch: ``small_function(x)`` where |x| <= 0.46875 and
+    ``large_function(x, erfc(|x|))`` elsewhere, each only on its own elements, in x's precision."""
+    x = x if x.dtype in (np.float32, np.float64) else x.astype(np.float32)
+    result = np.empty_like(x)
+    small = np.abs(x) <= _ERF_SMALL_LIMIT
+    _fill_where(result, small, x, small_function)
+    _fill_where(result, ~small, x, lambda v: large_function(v, _erfc_of_large_abs(np.abs(v))))
+    return result
+
+
+def _erf_small(x):
+    return x * _rational(_ERF_SMALL_NUMERATOR, _ERF_SMALL_DENOMINATOR, x * x)
 
 
 def error_function(x):
-    """erf(x) of a float array, accurate to a few units in the last place of float64."""
-    erf_small, erfc_of_abs, small = _erf_parts(x)
-    erf_large = np.copysign((0.5 - erfc_of_abs) + 0.5, x)
-    return np.where(small, erf_small, erf_large).astype(x.dtype)
+    """erf(x) of a float array, to a few units in the last place of its precision."""
+    return _erf_branches(x, _erf_small, lambda v, erfc_abs: np.copysign((0.5 - erfc_abs) + 0.5, v)).astype(x.dtype)
 
 
 def complementary_error_function(x):
     """erfc(x) = 1 - erf(x) of a float array, without the cancellation of computing 1 - erf(x)."""
-    erf_small, erfc_of_abs, small = _erf_parts(x)
-    erfc_large = np.where(x < 0, 2 - erfc_of_abs, erfc_of_abs)
-    return np.where(small, 1 - erf_small, erfc_large).astype(x.dtype)
+    return _erf_branches(
+        x, lambda v: 1 - _erf_small(v), lambda v, erfc_abs: np.where(v < 0, 2 - erfc_abs, erfc_abs)
+    ).astype(x.dtype)
 
 
 _TWO_OVER_SQRT_PI = 2 * _ONE_OVER_SQRT_PI

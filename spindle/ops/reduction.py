@@ -262,8 +262,10 @@ class Softmax(Op):
         self.axis = normalize_dim(dim, x.ndim)
         if x.ndim == 0:
             return np.ones_like(x)
-        shifted = np.exp(x - np.max(x, axis=self.axis, keepdims=True))
-        return shifted / np.sum(shifted, axis=self.axis, keepdims=True)
+        exponentials = x - np.max(x, axis=self.axis, keepdims=True)
+        np.exp(exponentials, out=exponentials)  # in place: one buffer for the whole forward
+        exponentials /= np.sum(exponentials, axis=self.axis, keepdims=True)
+        return exponentials
 
     def backward(self, grad):
         output = self.output()
@@ -279,7 +281,9 @@ class LogSoftmax(Op):
         if x.ndim == 0:
             return np.zeros_like(x)
         shifted = x - np.max(x, axis=self.axis, keepdims=True)
-        return shifted - np.log(np.sum(np.exp(shifted), axis=self.axis, keepdims=True))
+        log_normalizer = np.log(np.sum(np.exp(shifted), axis=self.axis, keepdims=True))
+        shifted -= log_normalizer
+        return shifted
 
     def backward(self, grad):
         return grad - self.output().exp() * grad.sum(self.axis, keepdim=True)
