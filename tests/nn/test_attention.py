@@ -96,7 +96,8 @@ def test_sdpa_errors_match_torch(compute):
 
 def test_sdpa_shape_mismatch_raises():
     with pytest.raises(RuntimeError, match="expects query"):
-        spindle.nn.functional.scaled_dot_product_attention(spindle.zeros(2, 3), spindle.zeros(4, 5), spindle.zeros(4, 2))
+        spindle.nn.functional.scaled_dot_product_attention(
+            spindle.zeros(2, 3), spindle.zeros(4, 5), spindle.zeros(4, 2))
 
 
 # ---------------------------------------------------------------------------------------- MultiheadAttention
@@ -295,3 +296,17 @@ def test_mha_fully_padded_sequence_gives_zeros_like_torch(rng):
     padding = np.zeros((3, 3), dtype=bool)
     padding[1] = True
     compare_mha(rng, ours, theirs, "float64", arrays, key_padding_mask=padding, need_weights=False)
+
+
+def test_functional_static_keys_and_values(rng):
+    embed, batch, source = EMBED, 3, 5
+    arrays = random_qkv(rng, "float64", False, source=source)
+    weights = [random_array(rng, shape, "float64") for shape in ((3 * embed, embed), (embed, embed))]
+    static = [random_array(rng, (batch * HEADS, source, embed // HEADS), "float64") for _ in range(2)]
+
+    def compute(fw, query, key, value, in_weight, out_weight, static_k, static_v):
+        return fw.nn.functional.multi_head_attention_forward(
+            query, key, value, embed, HEADS, in_weight, None, None, None, False, 0.0, out_weight, None,
+            static_k=static_k, static_v=static_v, need_weights=False)[0]
+
+    check_against_torch(rng, compute, arrays + weights + static, "float64")

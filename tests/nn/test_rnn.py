@@ -111,7 +111,8 @@ def test_packed_sequence_matches_torch(rng, mode, variant, with_state):
 
 
 @pytest.mark.parametrize("packed", [False, True])
-@pytest.mark.parametrize("variant", [{}, {"num_layers": 2, "bidirectional": True}], ids=["single", "deep_bidirectional"])
+@pytest.mark.parametrize("variant", [{}, {"num_layers": 2, "bidirectional": True}],
+                         ids=["single", "deep_bidirectional"])
 def test_projected_lstm_matches_torch(rng, variant, packed):
     ours, theirs = module_pair("LSTM", "float32", proj_size=2, **variant)
     compare_runs(rng, ours, theirs, "float32", (5, 3, INPUT_SIZE), True, lengths=[5, 3, 4] if packed else None)
@@ -151,7 +152,7 @@ def test_dropout_between_layers_only(rng, mode):
     compare_runs(rng, ours, theirs, "float64", (STEPS, BATCH, INPUT_SIZE), True)
 
 
-def test_dropout_in_training_is_random_and_scaled():
+def test_dropout_in_training_is_random_and_off_in_eval():
     spindle.manual_seed(0)
     lstm = spindle.nn.LSTM(2, 200, num_layers=2, dropout=0.5)
     x = spindle.randn(3, 4, 2)

@@ -13,7 +13,8 @@ torch_rnn = torch.nn.utils.rnn
 
 def leaves(arrays):
     """The same arrays as leaves requiring grad in (spindle, torch)."""
-    return ([spindle.tensor(a, requires_grad=True) for a in arrays], [torch.tensor(a, requires_grad=True) for a in arrays])
+    return ([spindle.tensor(a, requires_grad=True) for a in arrays],
+            [torch.tensor(a, requires_grad=True) for a in arrays])
 
 
 def backward_same(rng, spindle_output, torch_output):

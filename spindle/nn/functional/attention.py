@@ -24,7 +24,7 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
     Shapes: query (*, L, E), key (*, S, E), value (*, S, Ev); output (*, L, Ev); the leading dims
     broadcast. ``scale`` defaults to 1/sqrt(E). ``attn_mask`` broadcasts to (*, L, S): boolean
     (True = may attend) or float (added to the scores). ``is_causal`` lets query i attend keys
-    0..i only (combined with ``attn_mask`` if both are given). ``dropout_p`` drops attention
+    0..i only (and excludes ``attn_mask``, as PyTorch's reference does). ``dropout_p`` drops attention
     weights (always, as in PyTorch: pass 0 in evaluation). With ``enable_gqa`` key and value may
     have fewer heads (dim -3) than query, each shared by a group of query heads. A query row that
     may attend nothing gets zeros.
@@ -222,10 +222,10 @@ def _multi_head_attention(query, key, value, embed_dim_to_check, num_heads, in_p
     return output, weights
 
 
-def _batched_multi_head_attention(query, key, value, embed_dim_to_check, num_heads, in_proj_weight, in_proj_bias, bias_k,
-                          bias_v, add_zero_attn, dropout_p, out_proj_weight, out_proj_bias, training,
-                          key_padding_mask, need_weights, attn_mask, separate_weights, static_k, static_v,
-                          average_attn_weights, is_causal, batch_first):
+def _batched_multi_head_attention(query, key, value, embed_dim_to_check, num_heads, in_proj_weight, in_proj_bias,
+                                  bias_k, bias_v, add_zero_attn, dropout_p, out_proj_weight, out_proj_bias, training,
+                                  key_padding_mask, need_weights, attn_mask, separate_weights, static_k, static_v,
+                                  average_attn_weights, is_causal, batch_first):
     """The computation of :func:`_multi_head_attention` on batched inputs."""
     batch_dim = 0 if batch_first else 1
     batch, target_length, embed_dim = query.size(batch_dim), query.size(1 - batch_dim), query.size(2)

@@ -12,6 +12,8 @@ from .utils import _pair, _reverse_repeat_tuple, _single
 
 __all__ = ["Conv1d", "Conv2d", "ConvTranspose1d", "ConvTranspose2d"]
 
+# Sets built as PyTorch builds them, so that error messages list them in the same order.
+_PADDING_STRINGS = {"same", "valid"}
 _PADDING_MODES = {"zeros", "reflect", "replicate", "circular"}
 
 
@@ -30,15 +32,12 @@ class _ConvNd(Module):
         if out_channels % groups != 0:
             raise ValueError("out_channels must be divisible by groups")
         if isinstance(padding, str):
-            if padding not in ("same", "valid"):
-                raise ValueError(f"Invalid padding string {padding!r}, should be one of {{'valid', 'same'}}")
+            if padding not in _PADDING_STRINGS:
+                raise ValueError(f"Invalid padding string {padding!r}, should be one of {_PADDING_STRINGS}")
             if padding == "same" and any(step != 1 for step in stride):
                 raise ValueError("padding='same' is not supported for strided convolutions")
         if padding_mode not in _PADDING_MODES:
-            raise ValueError(
-                f"padding_mode must be one of {{'zeros', 'circular', 'reflect', 'replicate'}}, but got "
-                f"padding_mode='{padding_mode}'"
-            )
+            raise ValueError(f"padding_mode must be one of {_PADDING_MODES}, but got padding_mode='{padding_mode}'")
         self.in_channels = in_channels
         self.out_channels = out_channels
         self.kernel_size = kernel_size
@@ -159,7 +158,6 @@ class _ConvTransposeNd(_ConvNd):
         if output_size is None:
             return self.output_padding
         batch_dims = 2 if input.dim() == num_spatial_dims + 2 else 1
-        output_size = list(output_size)
         if len(output_size) == batch_dims + num_spatial_dims:
             output_size = output_size[batch_dims:]
         if len(output_size) != num_spatial_dims:
@@ -177,7 +175,7 @@ class _ConvTransposeNd(_ConvNd):
             if size < low or size > high:
                 raise ValueError(
                     f"requested an output size of {output_size}, but valid sizes range from {smallest} to {largest} "
-                    f"(for an input of {list(input.shape[batch_dims:])})"
+                    f"(for an input of {spindle.Size(input.shape[2:])})"
                 )
         return tuple(size - low for size, low in zip(output_size, smallest))
 
