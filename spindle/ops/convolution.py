@@ -156,10 +156,12 @@ class Convolution(Op):
     def backward(self, grad):
         x, weight, bias, geometry = self.inputs
         grad_x = grad_weight = grad_bias = None
+        # Both gradients multiply by the same transposed copy of ``grad``: make it once.
+        matrix = _output_matrix(grad._data, geometry) if self.needs_grad(0) and self.needs_grad(1) else None
         if self.needs_grad(0):
-            grad_x = ConvolutionTranspose.apply(grad, weight, None, geometry)
+            grad_x = ConvolutionTranspose.apply(grad, weight, None, geometry, matrix)
         if self.needs_grad(1):
-            grad_weight = ConvolutionWeight.apply(x, grad, geometry, self.columns)
+            grad_weight = ConvolutionWeight.apply(x, grad, geometry, self.columns, matrix)
         if self.needs_grad(2):
             grad_bias = grad.sum((0, 2, 3))
         return grad_x, grad_weight, grad_bias
@@ -171,14 +173,16 @@ class Convolution(Op):
 class ConvolutionTranspose(Op):
     """``x = conv_transpose2d(y, weight, bias)``: the adjoint of ``Convolution`` in its input. ``y``
     (N, O, OH, OW), ``weight`` (O, C/groups, kh, kw), ``bias`` (C,) or None; ``x`` (N, C, H, W)
-    with (H, W) = ``geometry.input_size``."""
+    with (H, W) = ``geometry.input_size``. ``matrix`` may hand over ``y`` in the GEMM's layout."""
 
     save_inputs = (0, 1)
 
-    def forward(self, y, weight, bias, geometry):
+    def forward(self, y, weight, bias, geometry, matrix=None):
         namespace = namespace_of(y)
         self.geometry = geometry
-        columns = namespace.matmul(_weight_matrix(weight, geometry.groups).transpose(0, 2, 1), _output_matrix(y, geometry))
+        if matrix is None:
+            matrix = _output_matrix(y, geometry)
+        columns = namespace.matmul(_weight_matrix(weight, geometry.groups).transpose(0, 2, 1), matrix)
         batch = y.shape[0]
         channels = weight.shape[1] * geometry.groups
         (kernel_height, kernel_width), (output_height, output_width) = geometry.kernel_size, geometry.output_size
@@ -190,12 +194,12 @@ class ConvolutionTranspose(Op):
         return x
 
     def backward(self, grad):
-        y, weight, bias, geometry = self.inputs
+        y, weight, bias, geometry = self.inputs[:4]
         grad_y = grad_weight = grad_bias = None
         if self.needs_grad(0):
             grad_y = Convolution.apply(grad, weight, None, geometry)
         if self.needs_grad(1):
-            grad_weight = ConvolutionWeight.apply(grad, y, geometry, None)
+            grad_weight = ConvolutionWeight.apply(grad, y, geometry, None, None)
         if self.needs_grad(2):
             grad_bias = grad.sum((0, 2, 3))
         return grad_y, grad_weight, grad_bias
@@ -203,24 +207,29 @@ class ConvolutionTranspose(Op):
 
 class ConvolutionWeight(Op):
     """The weight gradient of ``Convolution``: ``sum over images and pixels of y x columns(x)^T``, for
-    ``x`` (N, C, H, W) and ``y`` (N, O, OH, OW); result (O, C/groups, kh, kw). ``columns`` may hand
-    over im2col of ``x`` when the forward pass already made it."""
+    ``x`` (N, C, H, W) and ``y`` (N, O, OH, OW); result (O, C/groups, kh, kw). ``columns`` and ``matrix``
+    may hand over im2col of ``x`` and ``y`` in the GEMM's layout when they were made already."""
 
     save_inputs = (0, 1)
 
-    def forward(self, x, y, geometry, columns):
+    def forward(self, x, y, geometry, columns=None, matrix=None):
         namespace = namespace_of(x)
         self.geometry = geometry
         if columns is None:
             columns = _columns(x, geometry)
-        weight = namespace.matmul(_output_matrix(y, geometry), columns.transpose(0, 2, 1))
-        return weight.reshape((y.shape[1], x.shape[1] // geometry.groups) + tuple(geometry.kernel_size))
+        if matrix is None:
+            matrix = _output_matrix(y, geometry)
+        # (C/groups*kh*kw, O/groups) per group: BLAS runs this orientation faster than its transpose.
+        weight = namespace.matmul(columns, matrix.transpose(0, 2, 1)).transpose(0, 2, 1)
+        return namespace.ascontiguousarray(weight).reshape(
+            (y.shape[1], x.shape[1] // geometry.groups) + tuple(geometry.kernel_size)
+        )
 
     def backward(self, grad):
-        x, y, geometry, _ = self.inputs
+        x, y, geometry = self.inputs[:3]
         grad_x = grad_y = None
         if self.needs_grad(0):
-            grad_x = ConvolutionTranspose.apply(y, grad, None, geometry)
+            grad_x = ConvolutionTranspose.apply(y, grad, None, geometry, None)
         if self.needs_grad(1):
             grad_y = Convolution.apply(x, grad, None, geometry)
         return grad_x, grad_y

@@ -518,7 +518,8 @@ class Sigmoid(Op):
         # 1 / (1 + exp(-x)) is stable as it stands: exp(-x) overflows to inf only where the answer is 0,
         # and 1 / (1 + inf) is exactly 0 (no NaN); tiny results keep their relative precision.
         with np.errstate(over="ignore"):
-            result = np.exp(np.negative(_float_array(x)))
+            # ensure_array: NumPy returns a scalar for a 0-dim input, which cannot be written in place.
+            result = op_module.ensure_array(np.exp(np.negative(_float_array(x))))
         result += 1
         return np.reciprocal(result, out=result)
 

@@ -107,5 +107,7 @@ def test_losses_match_pytorch(name, main_arguments, seed, monkeypatch):
     assert initial_state, "the example did not build its model with build_model()"
     assert len(spindle_losses) == len(torch_losses) > 1
     np.testing.assert_allclose(spindle_losses, torch_losses, rtol=1e-4)
-    assert torch_losses[-1] < torch_losses[0], "the program no longer trains"
+    # Per-batch losses are noisy (the DataLoader seed reports every batch): compare the first and last quarters.
+    quarter = max(len(torch_losses) // 4, 1)
+    assert np.mean(torch_losses[-quarter:]) < np.mean(torch_losses[:quarter]), "the program no longer trains"
 
