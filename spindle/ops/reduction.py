@@ -159,6 +159,17 @@ class Amin(ExtremumAll):
 MinMaxResult = collections.namedtuple("MinMaxResult", ["values", "indices"])
 
 
+def arg_extremum(arg_function, x, axis):
+    """``argmax``/``argmin`` along ``axis`` as int64, where a NaN wins (the first one), as in PyTorch:
+    NumPy's arg functions skip NaN ordering, PyTorch propagates NaN."""
+    indices = arg_function(x, axis=axis)
+    if x.dtype.kind == "f":
+        nan_mask = np.isnan(x)
+        if nan_mask.any():
+            indices = np.where(nan_mask.any(axis=axis), np.argmax(nan_mask, axis=axis), indices)
+    return np.asarray(indices, dtype=np.int64)
+
+
 class ExtremumAlongDim(Op):
     """``max(dim)``/``min(dim)``: values whose gradient goes to the chosen index (indices via ``.indices``)."""
 
@@ -172,12 +183,7 @@ class ExtremumAlongDim(Op):
         axis = normalize_dim(dim, x.ndim)
         if x.shape[axis] == 0:
             raise IndexError(f"{self.name_text}(): Expected reduction dim {dim} to have non-zero size.")
-        indices = np.expand_dims(self.arg_function(x, axis=axis), axis)
-        if x.dtype.kind == "f":
-            # NumPy's argmax ignores NaN ordering; PyTorch propagates NaN: pick the first NaN.
-            nan_rows = np.isnan(x).any(axis=axis, keepdims=True)
-            if nan_rows.any():
-                indices = np.where(nan_rows, np.expand_dims(np.argmax(np.isnan(x), axis=axis), axis), indices)
+        indices = np.expand_dims(arg_extremum(self.arg_function, x, axis), axis)
         values = np.take_along_axis(x, indices, axis)
         self.axis = axis
         self.keepdim = keepdim
@@ -227,20 +233,12 @@ class ArgExtremum(NonDifferentiableOp):
         if x.size == 0:
             raise RuntimeError(f"{self.name_text}(): Expected reduction dim to be specified for input.numel() == 0.")
         if dim is None:
-            flat_index = self.function(x.reshape(-1))
-            if x.dtype.kind == "f" and np.isnan(x).any():
-                flat_index = np.argmax(np.isnan(x.reshape(-1)))
-            result = np.asarray(flat_index, dtype=np.int64)
+            result = arg_extremum(self.function, x.reshape(-1), 0)
             return result.reshape((1,) * x.ndim) if keepdim else result
         axis = normalize_dim(dim, x.ndim)
         if x.ndim == 0:
             return np.zeros((), dtype=np.int64)
-        result = self.function(x, axis=axis)
-        if x.dtype.kind == "f":
-            nan_mask = np.isnan(x)
-            if nan_mask.any():
-                result = np.where(nan_mask.any(axis=axis), np.argmax(nan_mask, axis=axis), result)
-        result = result.astype(np.int64)
+        result = arg_extremum(self.function, x, axis)
         return np.expand_dims(result, axis) if keepdim else result
 
 
