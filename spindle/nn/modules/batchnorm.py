@@ -1,10 +1,9 @@
 """Batch normalization layers: ``BatchNorm1d``, ``BatchNorm2d``, ``BatchNorm3d``."""
 import spindle
 from spindle.nn import functional as F
-from spindle.nn import init
-from spindle.nn.parameter import Parameter
 
 from .module import Module
+from .normalization import register_affine_parameters, reset_affine_parameters
 
 __all__ = ["BatchNorm1d", "BatchNorm2d", "BatchNorm3d"]
 
@@ -31,15 +30,7 @@ class _BatchNorm(Module):
         self.momentum = momentum
         self.affine = affine
         self.track_running_stats = track_running_stats
-        if self.affine:
-            self.weight = Parameter(spindle.empty(num_features, device=device, dtype=dtype))
-            if bias:
-                self.bias = Parameter(spindle.empty(num_features, device=device, dtype=dtype))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        register_affine_parameters(self, self.affine, (num_features,), bias, device, dtype)
         if self.track_running_stats:
             self.register_buffer("running_mean", spindle.zeros(num_features, device=device, dtype=dtype))
             self.register_buffer("running_var", spindle.ones(num_features, device=device, dtype=dtype))
@@ -58,10 +49,7 @@ class _BatchNorm(Module):
 
     def reset_parameters(self):
         self.reset_running_stats()
-        if self.affine:
-            init.ones_(self.weight)
-            if self.bias is not None:
-                init.zeros_(self.bias)
+        reset_affine_parameters(self)
 
     def _check_input_dim(self, input):
         if input.dim() not in self.expected_dims:

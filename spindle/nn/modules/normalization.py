@@ -11,6 +11,24 @@ from .module import Module
 __all__ = ["LayerNorm", "GroupNorm"]
 
 
+
+def register_affine_parameters(module, affine, shape, bias, device, dtype):
+    """A normalization layer's learned ``weight`` and ``bias`` of ``shape`` (registered as None when
+    ``affine`` or ``bias`` is off, so that they still show up as attributes, as in PyTorch)."""
+    def parameter(enabled):
+        return Parameter(spindle.empty(shape, device=device, dtype=dtype)) if enabled else None
+
+    module.register_parameter("weight", parameter(affine))
+    module.register_parameter("bias", parameter(affine and bias))
+
+
+def reset_affine_parameters(module):
+    """The identity transform: weight ones, bias zeros."""
+    if module.weight is not None:
+        init.ones_(module.weight)
+    if module.bias is not None:
+        init.zeros_(module.bias)
+
 class LayerNorm(Module):
     """Normalize over the trailing ``normalized_shape`` dims of (*, normalized_shape); with
     ``elementwise_affine`` a learned weight (ones) and ``bias`` (zeros) of that shape follow."""
@@ -22,22 +40,11 @@ class LayerNorm(Module):
         self.normalized_shape = tuple(normalized_shape)
         self.eps = eps
         self.elementwise_affine = elementwise_affine
-        if self.elementwise_affine:
-            self.weight = Parameter(spindle.empty(self.normalized_shape, device=device, dtype=dtype))
-            if bias:
-                self.bias = Parameter(spindle.empty(self.normalized_shape, device=device, dtype=dtype))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        register_affine_parameters(self, self.elementwise_affine, self.normalized_shape, bias, device, dtype)
         self.reset_parameters()
 
     def reset_parameters(self):
-        if self.elementwise_affine:
-            init.ones_(self.weight)
-            if self.bias is not None:
-                init.zeros_(self.bias)
+        reset_affine_parameters(self)
 
     def forward(self, input):
         return F.layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)
@@ -61,22 +68,11 @@ class GroupNorm(Module):
         self.num_channels = num_channels
         self.eps = eps
         self.affine = affine
-        if self.affine:
-            self.weight = Parameter(spindle.empty(num_channels, device=device, dtype=dtype))
-            if bias:
-                self.bias = Parameter(spindle.empty(num_channels, device=device, dtype=dtype))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        register_affine_parameters(self, self.affine, (num_channels,), bias, device, dtype)
         self.reset_parameters()
 
     def reset_parameters(self):
-        if self.affine:
-            init.ones_(self.weight)
-            if self.bias is not None:
-                init.zeros_(self.bias)
+        reset_affine_parameters(self)
 
     def forward(self, input):
         return F.group_norm(input, self.num_groups, self.weight, self.bias, self.eps)
