@@ -242,8 +242,11 @@ class Unfold(Op):
     def forward(self, x, geometry):
         self.geometry = geometry
         windows = _windows(x, geometry)
+        # Always a new array: for some geometries the windows are a plain view of x.
+        columns = namespace_of(x).empty(windows.shape, dtype=x.dtype)
+        columns[...] = windows
         batch, channels = x.shape[0], x.shape[1]
-        return windows.reshape(batch, channels * windows.shape[2] * windows.shape[3], -1)
+        return columns.reshape(batch, channels * windows.shape[2] * windows.shape[3], -1)
 
     def backward(self, grad):
         return Fold.apply(grad, self.geometry)

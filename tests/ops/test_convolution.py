@@ -274,6 +274,14 @@ def test_unfold_and_fold_unbatched_and_gradcheck(rng):
     check_second_order(rng, lambda fw, a: fw.nn.functional.unfold(a, 2).pow(2), random_array(rng, (1, 2, 3, 3)))
 
 
+def test_unfold_of_a_one_by_one_kernel_is_a_copy():
+    # The windows of a 1x1 kernel are the input itself; unfold must still return new memory.
+    x = spindle.randn(1, 2, 3, 3)
+    columns = spindle.nn.functional.unfold(x, 1)
+    columns.add_(1)
+    assert np.allclose(columns.reshape(1, 2, 3, 3).numpy() - x.numpy(), 1)
+
+
 CONV_ERRORS = {
     "1-D input to conv2d": (lambda fw, x, w: fw.nn.functional.conv2d(x[0, 0, 0], w), ("conv2d", "[8]")),
     "weight of wrong rank": (lambda fw, x, w: fw.nn.functional.conv2d(x, w[0]), ()),

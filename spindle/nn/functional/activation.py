@@ -3,10 +3,10 @@
 All keep the input's shape. Each is written with stable Tensor operations: no branch of a
 ``where`` can overflow, so no NaN leaks into gradients of the branch not taken.
 """
-import math
 import warnings
 
 import spindle
+from spindle.ops.fused import Gelu
 
 from ._inplace import apply_maybe_inplace
 
@@ -89,12 +89,9 @@ def celu(input, alpha=1.0, inplace=False):
 
 def gelu(input, approximate="none"):
     """x * Phi(x) with the exact normal CDF (erf), or its tanh approximation (``approximate='tanh'``)."""
-    if approximate == "none":
-        return 0.5 * input * (1.0 + spindle.erf(input * (1.0 / math.sqrt(2.0))))
-    if approximate == "tanh":
-        inner = math.sqrt(2.0 / math.pi) * (input + 0.044715 * input * input * input)
-        return 0.5 * input * (1.0 + spindle.tanh(inner))
-    raise RuntimeError("approximate argument must be either none or tanh.")
+    if approximate not in ("none", "tanh"):
+        raise RuntimeError("approximate argument must be either none or tanh.")
+    return Gelu.apply(input, approximate)
 
 
 def silu(input, inplace=False):

@@ -38,10 +38,14 @@ def _check_weight(weight, dims, name):
         )
 
 
-def _check_positive(values, what, allow_zero=False):
-    for value in values:
-        if value < 0 or (value == 0 and not allow_zero):
-            raise RuntimeError(f"negative {what} is not supported" if allow_zero else f"non-positive {what} is not supported")
+def _check_positive(values, what):
+    if any(value <= 0 for value in values):
+        raise RuntimeError(f"non-positive {what} is not supported")
+
+
+def _check_non_negative(values, what):
+    if any(value < 0 for value in values):
+        raise RuntimeError(f"negative {what} is not supported")
 
 
 def _check_dtypes(input, weight, bias):
@@ -106,7 +110,7 @@ def _convolution(input, weight, bias, stride, padding, dilation, groups, dims, n
             raise RuntimeError(f"Invalid padding string: '{padding}'")
     else:
         padding = expand_argument(padding, dims, "padding")
-        _check_positive(padding, "padding", allow_zero=True)
+        _check_non_negative(padding, "padding")
         pads = tuple((amount, amount) for amount in padding)
     if x.shape[1] != weight.shape[1] * groups:
         raise RuntimeError(
@@ -146,8 +150,8 @@ def _convolution_transpose(input, weight, bias, stride, padding, output_padding,
     output_padding = expand_argument(output_padding, dims, "output_padding")
     _check_positive(stride, "stride")
     _check_positive(dilation, "dilation")
-    _check_positive(padding, "padding", allow_zero=True)
-    _check_positive(output_padding, "output_padding", allow_zero=True)
+    _check_non_negative(padding, "padding")
+    _check_non_negative(output_padding, "output_padding")
     _check_groups(groups, weight)
     if any(extra >= step and extra >= rate for extra, step, rate in zip(output_padding, stride, dilation)):
         raise RuntimeError(

@@ -8,6 +8,7 @@ import warnings
 
 import spindle
 from spindle.nn import _reduction
+from spindle.ops.fused import CrossEntropy
 
 from .activation import logsigmoid
 
@@ -114,16 +115,33 @@ def _dtype_name(dtype):
     }.get(str(dtype).rsplit(".", 1)[-1], str(dtype))
 
 
-def _picked_losses(log_probs, target, weight, ignore_index):
-    """Per-element ``-weight[t] * log_probs[n, t, ...]`` for input (N, C, *) and target (N, *), and the
-    per-element weights (0 where ``target == ignore_index``) that 'mean' divides by."""
+def _target_weights(target, weight, ignore_index, dtype):
+    """Targets (N, *) with the ignored ones replaced by class 0 (safe to index with), and the
+    per-element weights ``weight[t]`` (1 without ``weight``), 0 where ``target == ignore_index``,
+    that 'mean' divides by."""
     kept = target != ignore_index
     safe_target = (target * kept.to(target.dtype)).to(spindle.int64)
-    picked = log_probs.gather(1, safe_target.unsqueeze(1)).squeeze(1)
-    element_weights = kept.to(log_probs.dtype)
+    element_weights = kept.to(dtype)
     if weight is not None:
         element_weights = weight[safe_target] * element_weights
+    return safe_target, element_weights
+
+
+def _picked_losses(log_probs, target, weight, ignore_index):
+    """Per-element ``-weight[t] * log_probs[n, t, ...]`` for input (N, C, *) and target (N, *), and the
+    per-element weights (see :func:`_target_weights`)."""
+    safe_target, element_weights = _target_weights(target, weight, ignore_index, log_probs.dtype)
+    picked = log_probs.gather(1, safe_target.unsqueeze(1)).squeeze(1)
     return -picked * element_weights, element_weights
+
+
+def _fused_cross_entropy(input, target, weight, ignore_index):
+    """What :func:`_picked_losses` gives for ``log_softmax(input, 1)``, from the fused op, which takes
+    the classes last: logits (N, C, d1, ...) move C to the end first."""
+    rows = input if input.dim() == 2 else input.movedim(1, -1).reshape(-1, input.shape[1])
+    _, element_weights = _target_weights(target, weight, ignore_index, input.dtype)
+    loss = CrossEntropy.apply(rows, target.reshape(-1), weight, ignore_index)
+    return loss.reshape(target.shape), element_weights
 
 
 def _reduce_weighted(loss, element_weights, reduction):
@@ -182,8 +200,11 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     classes = input.shape[class_dim]
     unbatched = input.dim() == 1
     input, target = _as_batched(input, target)
-    log_probs = spindle.log_softmax(input, 1)
-    loss, element_weights = _picked_losses(log_probs, target, weight, ignore_index)
+    if label_smoothing == 0.0:
+        loss, element_weights = _fused_cross_entropy(input, target, weight, ignore_index)
+    else:
+        log_probs = spindle.log_softmax(input, 1)
+        loss, element_weights = _picked_losses(log_probs, target, weight, ignore_index)
     if unbatched:
         loss, element_weights = loss.squeeze(0), element_weights.squeeze(0)
     result = _reduce_weighted(loss, element_weights, reduction)

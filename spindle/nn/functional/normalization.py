@@ -1,5 +1,6 @@
 """Normalization: ``F.batch_norm``, ``F.layer_norm``, ``F.group_norm`` and ``F.normalize``."""
 import spindle
+from spindle.ops.fused import LayerNorm
 
 __all__ = ["batch_norm", "layer_norm", "group_norm", "normalize"]
 
@@ -87,9 +88,7 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
             f"Given normalized_shape={list(normalized_shape)}, expected input with shape "
             f"[*, {', '.join(str(s) for s in normalized_shape)}], but got input of size{list(input.shape)}"
         )
-    dims = tuple(range(input.dim() - count, input.dim()))
-    output, _, _ = _standardize(input, dims, eps)
-    return _affine(output, weight, bias, normalized_shape)
+    return LayerNorm.apply(input, count, weight, bias, eps)
 
 
 def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):

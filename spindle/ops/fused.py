@@ -1,0 +1,235 @@
+"""Fused ops: one graph node for a composite that would otherwise record many (cross-entropy, layer
+normalization, GELU).
+
+A composite of elementwise ops allocates a full-size array per op and records a node per op, whose
+backward allocates more; on large activations that memory traffic, not arithmetic, sets the speed.
+A fused op computes its forward in a few passes over raw arrays, in place where the array is its own,
+keeps what its backward needs, and computes its first backward by hand the same way.
+
+That hand-written backward is not recorded on the graph. Where a gradient must itself be
+differentiable (``create_graph=True``), backward instead differentiates the op's ``composite``: the same
+function written with Tensor operations, so higher-order gradients stay exact.
+"""
+import math
+
+from ..autograd.graph import run_backward
+from ..backend.device import namespace_of
+from . import op as op_module
+from .elementwise import _float_array, error_function
+from .indexing import _check_bounds
+from .op import Op
+
+
+class FusedOp(Op):
+    """Base of the fused ops: ``composite(*inputs)`` defines the op with Tensor operations;
+    ``fast_backward(grad)`` returns the gradients from raw arrays kept by ``forward``, which
+    ``release_extra`` frees with the graph. ``save_inputs`` must list every Tensor argument."""
+
+    kept = ()  # names of the attributes holding what fast_backward reads
+
+    def composite(self, *inputs):
+        raise NotImplementedError
+
+    def fast_backward(self, grad):
+        raise NotImplementedError
+
+    def backward(self, grad):
+        if not op_module.state.enabled:
+            return self.fast_backward(grad)
+        inputs = list(self.inputs)
+        wanted = [position for position in self.tensor_positions if self.needs_grad(position)]
+        # Each wanted input enters the composite through a fresh view node where its gradient is
+        # captured: the engine then stops there, and a path from one input to another (a weight that
+        # also made the input) adds nothing that is not this op's own gradient. retain_graph: the
+        # inputs' own nodes belong to the outer graph and must not be freed here.
+        for position in wanted:
+            inputs[position] = inputs[position].view(inputs[position].shape)
+        grads = run_backward([self.composite(*inputs)], [grad], True, True,
+                             inputs=[inputs[position] for position in wanted], accumulate=False)
+        result = [None] * len(inputs)
+        for position, gradient in zip(wanted, grads):
+            result[position] = gradient
+        return tuple(result)
+
+    def release_extra(self):
+        for name in self.kept:
+            setattr(self, name, None)
+
+
+def _wrap(array):
+    return op_module.Tensor._wrap(array)
+
+
+class CrossEntropy(FusedOp):
+    """Per-sample cross-entropy ``-weight[t] * log_softmax(input)[n, t]`` of logits ``input`` (N, C)
+    and class indices ``target`` (N,); 0 where ``target == ignore_index``. ``weight`` (C,) or None.
+
+    Backward is ``(softmax(input) - one_hot(target)) * weight[t] * grad``: one array, where
+    log_softmax followed by gather would allocate and traverse (N, C) arrays five times.
+    """
+
+    save_inputs = (0, 1, 2)
+    kept = ("exponentials", "sums", "safe_target", "sample_weights")
+
+    def forward(self, input, target, weight, ignore_index):
+        input = _float_array(input)
+        xp = namespace_of(input)
+        self.ignore_index = ignore_index
+        kept = target != ignore_index
+        safe_target = xp.where(kept, target, 0)
+        _check_bounds(safe_target, input.shape[1], 1)
+        sample_weights = kept.astype(input.dtype)
+        if weight is not None:
+            sample_weights *= weight[safe_target]
+        rows = xp.arange(input.shape[0])
+        maximum = input.max(axis=1, keepdims=True)
+        exponentials = input - maximum
+        xp.exp(exponentials, out=exponentials)
+        sums = exponentials.sum(axis=1, keepdims=True)
+        self.exponentials, self.sums = exponentials, sums
+        self.safe_target, self.sample_weights = safe_target, sample_weights
+        loss = xp.log(sums[:, 0])
+        loss += maximum[:, 0]
+        loss -= input[rows, safe_target]
+        loss *= sample_weights
+        return loss
+
+    def fast_backward(self, grad):
+        xp = namespace_of(self.exponentials)
+        scale = grad._data * self.sample_weights
+        grad_input = self.exponentials * (scale / self.sums[:, 0])[:, None]
+        grad_input[xp.arange(grad_input.shape[0]), self.safe_target] -= scale
+        return _wrap(grad_input), None, None
+
+    def composite(self, input, target, weight, ignore_index):
+        safe_target = _wrap(self.safe_target)
+        picked = input.log_softmax(1).gather(1, safe_target.unsqueeze(1)).squeeze(1)
+        sample_weights = (target != ignore_index).to(input.dtype)
+        if weight is not None:
+            sample_weights = sample_weights * weight[safe_target]
+        return -picked * sample_weights
+
+
+class LayerNorm(FusedOp):
+    """``(x - mean) / sqrt(var + eps) * weight + bias`` over the last ``normalized_dims`` dims of
+    ``input`` (biased variance); ``weight`` and ``bias`` have those dims' shape or are None."""
+
+    save_inputs = (0, 2, 3)
+    kept = ("normalized", "inverse_std")
+
+    def forward(self, input, normalized_dims, weight, bias, eps):
+        input = _float_array(input)
+        xp = namespace_of(input)
+        self.normalized_dims, self.eps = normalized_dims, eps
+        rows = input.reshape(-1, math.prod(input.shape[input.ndim - normalized_dims:]))
+        normalized = rows - rows.mean(axis=1, keepdims=True)
+        variance = xp.square(normalized).mean(axis=1, keepdims=True)
+        variance += eps
+        inverse_std = xp.sqrt(variance, out=variance)
+        xp.reciprocal(inverse_std, out=inverse_std)
+        normalized *= inverse_std
+        self.normalized, self.inverse_std = normalized, inverse_std
+        # The output never shares memory with ``normalized``, which backward reads.
+        output = normalized.reshape(input.shape)
+        if weight is not None:
+            output = output * weight
+            if bias is not None:
+                output += bias
+        elif bias is not None:
+            output = output + bias
+        else:
+            output = output.copy()
+        return output
+
+    def fast_backward(self, grad):
+        xp = namespace_of(self.normalized)
+        weight, bias = self.inputs[2], self.inputs[3]
+        normalized = self.normalized
+        grad_rows = grad._data.reshape(normalized.shape)
+        product = grad_rows * normalized
+        grad_weight = _wrap(product.sum(axis=0).reshape(weight.shape)) if self.needs_grad(2) else None
+        grad_bias = _wrap(grad_rows.sum(axis=0).reshape(bias.shape)) if self.needs_grad(3) else None
+        grad_input = None
+        if self.needs_grad(0):
+            # d input = inverse_std * (g - mean(g) - normalized * mean(g * normalized)), g = grad * weight
+            if weight is not None:
+                scaled = grad_rows * weight._data.reshape(normalized.shape[1:])
+                xp.multiply(scaled, normalized, out=product)
+            else:
+                scaled = grad_rows.copy()
+            mean_product = product.mean(axis=1, keepdims=True)
+            scaled -= scaled.mean(axis=1, keepdims=True)
+            xp.multiply(normalized, mean_product, out=product)
+            scaled -= product
+            scaled *= self.inverse_std
+            grad_input = _wrap(scaled.reshape(grad._data.shape))
+        return grad_input, None, grad_weight, grad_bias, None
+
+    def composite(self, input, normalized_dims, weight, bias, eps):
+        dims = tuple(range(input.dim() - normalized_dims, input.dim()))
+        centered = input - input.mean(dims, keepdim=True)
+        output = centered * ((centered * centered).mean(dims, keepdim=True) + eps).rsqrt()
+        if weight is not None:
+            output = output * weight
+        if bias is not None:
+            output = output + bias
+        return output
+
+
+_SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
+_TANH_CUBIC = 0.044715
+_INVERSE_SQRT_2 = 1.0 / math.sqrt(2.0)
+_INVERSE_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
+
+
+class Gelu(FusedOp):
+    """``x * Phi(x)``, Phi the standard normal CDF, exact (``approximate='none'``, with erf) or
+    GPT-2's ``0.5 (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))`` (``approximate='tanh'``)."""
+
+    save_inputs = (0,)
+    kept = ("cdf",)
+
+    def forward(self, x, approximate):
+        x = _float_array(x)
+        xp = namespace_of(x)
+        self.approximate = approximate
+        if approximate == "tanh":
+            cdf = x * x
+            cdf *= _TANH_CUBIC
+            cdf += 1.0
+            cdf *= x
+            cdf *= _SQRT_2_OVER_PI
+            xp.tanh(cdf, out=cdf)
+        else:
+            cdf = error_function(x * _INVERSE_SQRT_2)
+        cdf += 1.0
+        cdf *= 0.5
+        self.cdf = cdf
+        return x * cdf
+
+    def fast_backward(self, grad):
+        xp = namespace_of(self.cdf)
+        x, cdf = self.inputs[0]._data, self.cdf
+        slope = x * x
+        if self.approximate == "tanh":
+            # d/dx = cdf + x * d cdf/dx, with d cdf/dx = 0.5 (1 - tanh^2) sqrt(2/pi) (1 + 3 c x^2)
+            # and 0.5 (1 - tanh^2) = 2 cdf (1 - cdf).
+            slope *= 3 * _TANH_CUBIC
+            slope += 1.0
+            slope *= 2 * _SQRT_2_OVER_PI
+            slope *= cdf
+            slope *= 1.0 - cdf
+        else:
+            # d cdf/dx is the normal density exp(-x^2 / 2) / sqrt(2 pi).
+            slope *= -0.5
+            xp.exp(slope, out=slope)
+            slope *= _INVERSE_SQRT_2PI
+        slope *= x
+        slope += cdf
+        slope *= grad._data
+        return _wrap(slope)
+
+    def composite(self, x, approximate):
+        if approximate == "tanh":
+            return 0.5 * x * (1.0 + (_SQRT_2_OVER_PI * (x + _TANH_CUBIC * x * x * x)).tanh())
+        return 0.5 * x * (1.0 + (x * _INVERSE_SQRT_2).erf())
