@@ -22,6 +22,13 @@ class Size(tuple):
     def __repr__(self):
         return f"spindle.Size({list(self)})"
 
+    def __getitem__(self, index):
+        result = tuple.__getitem__(self, index)
+        return Size(result) if isinstance(index, slice) else result
+
+    def __add__(self, other):
+        return Size(tuple.__add__(self, tuple(other)))
+
     def numel(self):
         result = 1
         for size in self:
