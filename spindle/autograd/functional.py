@@ -1,4 +1,5 @@
 """``autograd.backward`` and ``autograd.grad``: entry points into the backward engine."""
+from ..backend.device import namespace_of
 from ..ops import op as op_module
 from .graph import run_backward
 
@@ -11,9 +12,12 @@ def _as_tuple(value):
     return (value,)
 
 
-def _root_gradients(outputs, grad_outputs):
-    from ..factory import ones_like
+def _ones_like(tensor):
+    data = tensor._data
+    return op_module.Tensor._wrap(namespace_of(data).ones(data.shape, dtype=data.dtype))
 
+
+def _root_gradients(outputs, grad_outputs):
     grads = []
     for position, output in enumerate(outputs):
         if not output._requires_grad:
@@ -25,9 +29,9 @@ def _root_gradients(outputs, grad_outputs):
                     f"grad can be implicitly created only for scalar outputs (got a tensor of shape {list(output.shape)}; "
                     "pass `gradient=` with that shape)"
                 )
-            grad = ones_like(output)
+            grad = _ones_like(output)
         elif not isinstance(grad, op_module.Tensor):
-            grad = op_module.Tensor._wrap(ones_like(output)._data * grad)
+            grad = op_module.Tensor._wrap(_ones_like(output)._data * grad)
         elif grad.shape != output.shape:
             raise RuntimeError(
                 f"Mismatch in shape: grad_output[{position}] has a shape of {list(grad.shape)} and output[{position}] "

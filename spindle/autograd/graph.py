@@ -231,7 +231,7 @@ def _run(roots, root_grads, retain_graph, create_graph, inputs, accumulate):
             for edge in edges
         ):
             input_grads = (None,) * len(edges)
-        elif all(grad is None for grad in grads):
+        elif grads.count(None) == len(grads):
             input_grads = (None,) * len(edges)
         else:
             input_grads = node.run(grads)

@@ -136,23 +136,23 @@ class Op(Node):
 
     def run(self, grads):
         """Called by the engine: backward, then gradients summed/cast back to each input's shape/dtype."""
-        if self.released and (self.save_inputs or self.save_output):
-            self.saved_tensors_checked()
-        if self.save_inputs:
-            self.saved_tensors_checked()
+        if self.save_inputs or self.released:
+            self.saved_tensors_checked()  # raises if freed by an earlier backward or modified in place
         result = self.backward(grads[0])
         if type(result) is not tuple:
             result = (result,)
+        count = len(result)
         fixed = []
         for position, (shape, dtype) in zip(self.tensor_positions, self.input_meta):
-            grad = result[position] if position < len(result) else None
+            grad = result[position] if position < count else None
             if grad is not None:
-                if grad._data.shape != shape:
+                data = grad._data
+                if data.shape != shape:
                     grad = sum_to_shape(grad, shape)
-                if grad._data.dtype != dtype:
+                if data.dtype != dtype:
                     grad = grad._cast_to_numpy_dtype(dtype)
             fixed.append(grad)
-        return tuple(fixed)
+        return fixed
 
 
 class NonDifferentiableOp(Op):
