@@ -117,6 +117,19 @@ def add_windows(target, windows, geometry):
     return target
 
 
+# Images per GEMM: enough for this many matrix columns (output pixels), so that small feature maps still
+# give BLAS a wide product, while each chunk's column matrix stays small. A full-batch column matrix is
+# kh * kw times the input: allocating and filling it fresh costs about as much as the GEMM.
+_COLUMNS_PER_CHUNK = 1024
+
+
+def _batch_chunks(batch, geometry):
+    """Slices of the batch, each holding about ``_COLUMNS_PER_CHUNK`` output pixels."""
+    output_height, output_width = geometry.output_size
+    step = max(1, _COLUMNS_PER_CHUNK // max(1, output_height * output_width))
+    return [slice(start, min(start + step, batch)) for start in range(0, batch, step)]
+
+
 def _output_matrix(y, geometry):
     """``y`` (N, O, OH, OW) as the GEMM's (groups, O/groups, N * OH * OW) matrix (a transposed copy)."""
     batch, channels = y.shape[0], y.shape[1]
@@ -135,71 +148,103 @@ def _bias_view(bias):
 
 class Convolution(Op):
     """``y = conv2d(x, weight, bias)`` for ``x`` (N, C, H, W), ``weight`` (O, C/groups, kh, kw),
-    ``bias`` (O,) or None; ``y`` (N, O, OH, OW)."""
+    ``bias`` (O,) or None; ``y`` (N, O, OH, OW). Runs chunk by chunk of the batch (``_batch_chunks``)."""
 
     save_inputs = (0, 1)
 
     def forward(self, x, weight, bias, geometry):
         namespace = namespace_of(x)
         self.geometry = geometry
-        # Kept for the weight gradient, which needs exactly these columns again.
-        self.columns = _columns(x, geometry)
-        product = namespace.matmul(_weight_matrix(weight, geometry.groups), self.columns)
-        batch = x.shape[0]
-        output_height, output_width = geometry.output_size
-        product = product.reshape(weight.shape[0], batch, output_height, output_width).transpose(1, 0, 2, 3)
-        if bias is None:
-            return namespace.ascontiguousarray(product)
-        output = namespace.empty(product.shape, dtype=product.dtype)
-        return namespace.add(product, _bias_view(bias), out=output)
+        weight_matrix = _weight_matrix(weight, geometry.groups)
+        batch, channels = x.shape[0], weight.shape[0]
+        output = namespace.empty((batch, channels, geometry.output_size[0] * geometry.output_size[1]),
+                                 dtype=namespace.result_type(x, weight))
+        for chunk in _batch_chunks(batch, geometry):
+            product = namespace.matmul(weight_matrix, _columns(x[chunk], geometry))
+            output[chunk] = product.reshape(channels, -1, output.shape[2]).transpose(1, 0, 2)
+        output = output.reshape((batch, channels) + tuple(geometry.output_size))
+        if bias is not None:
+            output += _bias_view(bias)
+        return output
 
     def backward(self, grad):
         x, weight, bias, geometry = self.inputs
         grad_x = grad_weight = grad_bias = None
-        # Both gradients multiply by the same transposed copy of ``grad``: make it once.
-        matrix = _output_matrix(grad._data, geometry) if self.needs_grad(0) and self.needs_grad(1) else None
         if self.needs_grad(0):
-            grad_x = ConvolutionTranspose.apply(grad, weight, None, geometry, matrix)
+            grad_x = ConvolutionTranspose.apply(grad, weight, None, geometry)
         if self.needs_grad(1):
-            grad_weight = ConvolutionWeight.apply(x, grad, geometry, self.columns, matrix)
+            grad_weight = ConvolutionWeight.apply(x, grad, geometry)
         if self.needs_grad(2):
             grad_bias = grad.sum((0, 2, 3))
         return grad_x, grad_weight, grad_bias
 
-    def release_extra(self):
-        self.columns = None
+
+def _full_convolution_geometry(geometry):
+    """For stride 1, the transposed convolution is the "full" convolution of ``y`` with the flipped
+    kernel: the same GEMM as a forward convolution, with im2col instead of col2im's nine strided adds.
+    Its geometry (``y``'s size in, the input size out), or None where it does not apply (strides, or
+    padding beyond the kernel's extent)."""
+    if geometry.stride != (1, 1):
+        return None
+    # Padded by (extent - 1 - before) in front, and behind by what makes the output the input's size
+    # (more than the mirror image where the input has rows no window reads, as with output_padding).
+    padding = tuple(
+        (rate * (kernel - 1) - before, input_size - output_size + before)
+        for rate, kernel, (before, _), input_size, output_size in zip(
+            geometry.dilation, geometry.kernel_size, geometry.padding, geometry.input_size, geometry.output_size
+        )
+    )
+    if min(min(pair) for pair in padding) < 0:
+        return None
+    return geometry._replace(input_size=geometry.output_size, output_size=geometry.input_size, padding=padding)
+
+
+def _flipped_weight(weight, groups):
+    """The full convolution's kernel: ``weight`` (O, C/groups, kh, kw) with in and out channels swapped
+    within each group and both spatial axes reversed, (C, O/groups, kh, kw)."""
+    out_channels, group_channels, kernel_height, kernel_width = weight.shape
+    grouped = weight.reshape(groups, out_channels // groups, group_channels, kernel_height, kernel_width)
+    flipped = grouped.transpose(0, 2, 1, 3, 4)[:, :, :, ::-1, ::-1]
+    return namespace_of(weight).ascontiguousarray(flipped).reshape(
+        groups * group_channels, out_channels // groups, kernel_height, kernel_width
+    )
 
 
 class ConvolutionTranspose(Op):
     """``x = conv_transpose2d(y, weight, bias)``: the adjoint of ``Convolution`` in its input. ``y``
     (N, O, OH, OW), ``weight`` (O, C/groups, kh, kw), ``bias`` (C,) or None; ``x`` (N, C, H, W)
-    with (H, W) = ``geometry.input_size``. ``matrix`` may hand over ``y`` in the GEMM's layout."""
+    with (H, W) = ``geometry.input_size``."""
 
     save_inputs = (0, 1)
 
-    def forward(self, y, weight, bias, geometry, matrix=None):
+    def forward(self, y, weight, bias, geometry):
         namespace = namespace_of(y)
         self.geometry = geometry
-        if matrix is None:
-            matrix = _output_matrix(y, geometry)
-        columns = namespace.matmul(_weight_matrix(weight, geometry.groups).transpose(0, 2, 1), matrix)
+        full_geometry = _full_convolution_geometry(geometry)
+        if full_geometry is not None:
+            x = Convolution.forward(self, y, _flipped_weight(weight, geometry.groups), bias, full_geometry)
+            self.geometry = geometry
+            return x
+        transposed_weight = _weight_matrix(weight, geometry.groups).transpose(0, 2, 1)
         batch = y.shape[0]
         channels = weight.shape[1] * geometry.groups
         (kernel_height, kernel_width), (output_height, output_width) = geometry.kernel_size, geometry.output_size
-        windows = columns.reshape(channels, kernel_height, kernel_width, batch, output_height, output_width)
-        x = namespace.zeros((batch, channels) + tuple(geometry.input_size), dtype=columns.dtype)
-        add_windows(x, windows.transpose(3, 0, 1, 2, 4, 5), geometry)
+        x = namespace.zeros((batch, channels) + tuple(geometry.input_size), dtype=namespace.result_type(y, weight))
+        for chunk in _batch_chunks(batch, geometry):
+            columns = namespace.matmul(transposed_weight, _output_matrix(y[chunk], geometry))
+            windows = columns.reshape(channels, kernel_height, kernel_width, -1, output_height, output_width)
+            add_windows(x[chunk], windows.transpose(3, 0, 1, 2, 4, 5), geometry)
         if bias is not None:
             x += _bias_view(bias)
         return x
 
     def backward(self, grad):
-        y, weight, bias, geometry = self.inputs[:4]
+        y, weight, bias, geometry = self.inputs
         grad_y = grad_weight = grad_bias = None
         if self.needs_grad(0):
             grad_y = Convolution.apply(grad, weight, None, geometry)
         if self.needs_grad(1):
-            grad_weight = ConvolutionWeight.apply(grad, y, geometry, None, None)
+            grad_weight = ConvolutionWeight.apply(grad, y, geometry)
         if self.needs_grad(2):
             grad_bias = grad.sum((0, 2, 3))
         return grad_y, grad_weight, grad_bias
@@ -207,29 +252,30 @@ class ConvolutionTranspose(Op):
 
 class ConvolutionWeight(Op):
     """The weight gradient of ``Convolution``: ``sum over images and pixels of y x columns(x)^T``, for
-    ``x`` (N, C, H, W) and ``y`` (N, O, OH, OW); result (O, C/groups, kh, kw). ``columns`` and ``matrix``
-    may hand over im2col of ``x`` and ``y`` in the GEMM's layout when they were made already."""
+    ``x`` (N, C, H, W) and ``y`` (N, O, OH, OW); result (O, C/groups, kh, kw)."""
 
     save_inputs = (0, 1)
 
-    def forward(self, x, y, geometry, columns=None, matrix=None):
+    def forward(self, x, y, geometry):
         namespace = namespace_of(x)
         self.geometry = geometry
-        if columns is None:
-            columns = _columns(x, geometry)
-        if matrix is None:
-            matrix = _output_matrix(y, geometry)
-        # (C/groups*kh*kw, O/groups) per group: BLAS runs this orientation faster than its transpose.
-        weight = namespace.matmul(columns, matrix.transpose(0, 2, 1)).transpose(0, 2, 1)
-        return namespace.ascontiguousarray(weight).reshape(
+        weight = None
+        for chunk in _batch_chunks(x.shape[0], geometry):
+            # (C/groups*kh*kw, O/groups) per group: BLAS runs this orientation faster than its transpose.
+            product = namespace.matmul(_columns(x[chunk], geometry), _output_matrix(y[chunk], geometry).transpose(0, 2, 1))
+            if weight is None:
+                weight = product
+            else:
+                weight += product
+        return namespace.ascontiguousarray(weight.transpose(0, 2, 1)).reshape(
             (y.shape[1], x.shape[1] // geometry.groups) + tuple(geometry.kernel_size)
         )
 
     def backward(self, grad):
-        x, y, geometry = self.inputs[:3]
+        x, y, geometry = self.inputs
         grad_x = grad_y = None
         if self.needs_grad(0):
-            grad_x = ConvolutionTranspose.apply(y, grad, None, geometry, None)
+            grad_x = ConvolutionTranspose.apply(y, grad, None, geometry)
         if self.needs_grad(1):
             grad_y = Convolution.apply(x, grad, None, geometry)
         return grad_x, grad_y

@@ -233,3 +233,94 @@ class Gelu(FusedOp):
         if approximate == "tanh":
             return 0.5 * x * (1.0 + (_SQRT_2_OVER_PI * (x + _TANH_CUBIC * x * x * x)).tanh())
         return 0.5 * x * (1.0 + (x * _INVERSE_SQRT_2).erf())
+
+
+class BatchNorm(FusedOp):
+    """Batch normalization of ``input`` (N, C, *) per channel: ``(x - mean) / sqrt(var + eps) * weight
+    + bias``, ``weight``/``bias`` (C,) or None. In training the batch's mean and biased variance
+    normalize, and ``running_mean``/``running_var`` (C,), where given, are updated in place with
+    ``momentum`` (the variance unbiased); otherwise the running statistics normalize.
+
+    Forward keeps the normalized input; backward is ``scale * (g - mean(g) - normalized *
+    mean(g * normalized))`` per channel, with the two channel sums as its only reductions.
+    """
+
+    kept = ("normalized", "inverse_std")
+
+    def forward(self, input, weight, bias, running_mean, running_var, training, momentum, eps):
+        input = _float_array(input)
+        xp = namespace_of(input)
+        self.training = training
+        # Evaluation reads the running statistics in backward (and its composite): save them too.
+        self.save_inputs = (0, 1, 2) if training else (0, 1, 2, 3, 4)
+        values = input.reshape(input.shape[0], input.shape[1], -1)
+        count = values.shape[0] * values.shape[2]
+        if training:
+            mean = values.mean(axis=(0, 2))
+            normalized = values - mean[:, None]
+            variance = xp.einsum("ncp,ncp->c", normalized, normalized) / count
+            inverse_std = 1.0 / xp.sqrt(variance + eps)
+            normalized *= inverse_std[:, None]
+            self.normalized = normalized
+            if running_mean is not None:
+                running_mean *= 1 - momentum
+                running_mean += (momentum * mean).astype(running_mean.dtype, copy=False)
+            if running_var is not None:
+                running_var *= 1 - momentum
+                running_var += (momentum * count / (count - 1) * variance).astype(running_var.dtype, copy=False)
+            output = normalized * weight[:, None] if weight is not None else normalized.copy()
+            if bias is not None:
+                output += bias[:, None]
+        else:
+            mean = running_mean.astype(values.dtype, copy=False)
+            inverse_std = (1.0 / xp.sqrt(running_var + eps)).astype(values.dtype, copy=False)
+            scale = inverse_std if weight is None else inverse_std * weight
+            shift = -mean * scale if bias is None else bias - mean * scale
+            output = values * scale[:, None]
+            output += shift[:, None]
+        self.inverse_std = inverse_std
+        return output.reshape(input.shape)
+
+    def fast_backward(self, grad):
+        xp = namespace_of(self.inverse_std)
+        input, weight = self.inputs[0], self.inputs[1]
+        g = grad._data.reshape(input.shape[0], input.shape[1], -1)
+        count = g.shape[0] * g.shape[2]
+        inverse_std = self.inverse_std
+        scale = inverse_std if weight is None else inverse_std * weight._data
+        sum_grad = g.sum(axis=(0, 2))
+        if self.training:
+            normalized = self.normalized
+            sum_grad_normalized = xp.einsum("ncp,ncp->c", g, normalized)
+        else:
+            # sum(g * (x - mean)) * inverse_std, without a full-size (x - mean).
+            values = input._data.reshape(g.shape)
+            mean = self.inputs[3]._data.astype(g.dtype, copy=False)
+            sum_grad_normalized = (xp.einsum("ncp,ncp->c", g, values) - mean * sum_grad) * inverse_std
+        grad_weight = _wrap(sum_grad_normalized) if self.needs_grad(1) else None
+        grad_bias = _wrap(sum_grad) if self.needs_grad(2) else None
+        grad_input = None
+        if self.needs_grad(0):
+            if self.training:
+                grad_values = xp.multiply(normalized, (-scale * sum_grad_normalized / count)[:, None])
+                grad_values += g * scale[:, None]
+                grad_values -= (scale * sum_grad / count)[:, None]
+            else:
+                grad_values = g * scale[:, None]
+            grad_input = _wrap(grad_values.reshape(input.shape))
+        return grad_input, grad_weight, grad_bias, None, None
+
+    def composite(self, input, weight, bias, running_mean, running_var, training, momentum, eps):
+        shape = (1, input.shape[1]) + (1,) * (input.dim() - 2)
+        if training:
+            dims = (0,) + tuple(range(2, input.dim()))
+            centered = input - input.mean(dims, keepdim=True)
+            output = centered * ((centered * centered).mean(dims, keepdim=True) + eps).rsqrt()
+        else:
+            mean = running_mean.to(input.dtype).reshape(shape)
+            output = (input - mean) * (running_var.to(input.dtype).reshape(shape) + eps).rsqrt()
+        if weight is not None:
+            output = output * weight.reshape(shape)
+        if bias is not None:
+            output = output + bias.reshape(shape)
+        return output

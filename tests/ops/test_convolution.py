@@ -222,7 +222,7 @@ def test_convolution_ops_are_adjoints(rng):
         x, weight, y = (spindle.tensor(random_array(rng, shape, "float64")) for shape in (x_shape, weight_shape, y_shape))
         forward = (Convolution.apply(x, weight, None, geometry) * y).sum().item()
         transposed = (x * ConvolutionTranspose.apply(y, weight, None, geometry)).sum().item()
-        weighted = (weight * ConvolutionWeight.apply(x, y, geometry, None)).sum().item()
+        weighted = (weight * ConvolutionWeight.apply(x, y, geometry)).sum().item()
         assert forward == pytest.approx(transposed, rel=1e-10, abs=1e-10)
         assert forward == pytest.approx(weighted, rel=1e-10, abs=1e-10)
 

@@ -1,6 +1,5 @@
 """Normalization: ``F.batch_norm``, ``F.layer_norm``, ``F.group_norm`` and ``F.normalize``."""
-import spindle
-from spindle.ops.fused import LayerNorm
+from spindle.ops.fused import BatchNorm, LayerNorm
 
 __all__ = ["batch_norm", "layer_norm", "group_norm", "normalize"]
 
@@ -56,24 +55,11 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
                          ("weight", weight), ("bias", bias)):
         if tensor is not None and tensor.numel() != channels:
             raise RuntimeError(f"{name} should contain {channels} elements not {tensor.numel()}")
-    shape = _channel_shape(input)
-    dims = (0,) + tuple(range(2, input.dim()))
-    if training:
-        output, mean, var = _standardize(input, dims, eps)
-        if running_mean is not None or running_var is not None:
-            count = input.numel() // channels
-            with spindle.no_grad():
-                if running_mean is not None:
-                    running_mean.mul_(1 - momentum).add_(mean.reshape(-1).to(running_mean.dtype) * momentum)
-                if running_var is not None:
-                    unbiased = var.reshape(-1) * (count / (count - 1))
-                    running_var.mul_(1 - momentum).add_(unbiased.to(running_var.dtype) * momentum)
-    else:
+    if not training:
         for name, tensor in (("running_mean", running_mean), ("running_var", running_var)):
             if tensor is None:
                 raise RuntimeError(f"{name} must be defined in evaluation mode")
-        output = (input - running_mean.reshape(shape)) * (running_var.reshape(shape) + eps).rsqrt()
-    return _affine(output, weight, bias, shape)
+    return BatchNorm.apply(input, weight, bias, running_mean, running_var, training, momentum, eps)
 
 
 def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
