@@ -11,27 +11,35 @@ def _engine(generator, device):
     return (generator or default_generator_for(device)).engine
 
 
-def uniform_array(like, low, high, generator=None):
-    """Uniform draws in [low, high) with ``like``'s shape, dtype and device."""
-    engine = _engine(generator, device_of(like._data))
-    dtype = like._data.dtype if like._data.dtype.kind == "f" else np.float64
-    if dtype in (np.float32, np.float64):
-        values = engine.random(like._data.shape, dtype=dtype)
-    else:
-        values = engine.random(like._data.shape).astype(dtype)
-    return values * (high - low) + low if (low, high) != (0.0, 1.0) else values
+def _draw(like, sample, in_place):
+    """``sample(shape, dtype=..., out=...)`` drawn in ``like``'s dtype; straight into ``like``'s memory when
+    ``in_place`` and the layout allows (a large layer's init then touches its memory once)."""
+    data = like._data
+    if data.dtype in (np.float32, np.float64):
+        if in_place and data.flags.c_contiguous and data.flags.writeable:
+            return sample(data.shape, dtype=data.dtype, out=data)
+        return sample(data.shape, dtype=data.dtype)
+    return sample(data.shape).astype(data.dtype if data.dtype.kind == "f" else np.float64)
 
 
-def normal_array(like, mean, std, generator=None):
-    engine = _engine(generator, device_of(like._data))
-    dtype = like._data.dtype
-    if dtype in (np.float32, np.float64):
-        values = engine.standard_normal(like._data.shape, dtype=dtype)
-    else:
-        values = engine.standard_normal(like._data.shape).astype(dtype)
+def uniform_array(like, low, high, generator=None, in_place=False):
+    """Uniform draws in [low, high) with ``like``'s shape, dtype and device (into ``like`` if ``in_place``)."""
+    values = _draw(like, _engine(generator, device_of(like._data)).random, in_place)
+    if (low, high) != (0.0, 1.0):
+        values *= high - low
+        values += low
+    return values
+
+
+def normal_array(like, mean, std, generator=None, in_place=False):
+    """Normal draws with ``like``'s shape, dtype and device (into ``like`` if ``in_place``)."""
     if isinstance(std, (int, float)) and std < 0:
         raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
-    return values * std + mean if (mean, std) != (0.0, 1.0) else values
+    values = _draw(like, _engine(generator, device_of(like._data)).standard_normal, in_place)
+    if (mean, std) != (0.0, 1.0):
+        values *= std
+        values += mean
+    return values
 
 
 def integer_array(like, low, high, generator=None):

@@ -256,10 +256,15 @@ class Tensor:
         self._data = value._data
 
     def detach(self):
-        """A tensor sharing this one's memory (and version counter) but cut from the graph."""
+        """A tensor sharing this one's memory (and version counter) but cut from the graph.
+
+        It holds no reference to a tensor with a history: that would keep the graph behind it alive
+        (a truncated-BPTT loop carrying detached states would keep every past window's graph). A
+        detached view keeps a detached alias of its base, for ``storage_offset``."""
         result = Tensor._wrap(self._data)
         result._version = self._version
-        result._base = self if self._base is None else self._base
+        if self._base is not None:
+            result._base = self._base if self._base._grad_fn is None else self._base.detach()
         return result
 
     def detach_(self):
@@ -1660,12 +1665,14 @@ class Tensor:
     def uniform_(self, a=0.0, b=1.0, *, generator=None):
         from . import random as spindle_random
 
-        return self._fill_random(spindle_random.uniform_array(self, a, b, generator))
+        self._check_random_fill_allowed()
+        return self._fill_random(spindle_random.uniform_array(self, a, b, generator, in_place=True))
 
     def normal_(self, mean=0.0, std=1.0, *, generator=None):
         from . import random as spindle_random
 
-        return self._fill_random(spindle_random.normal_array(self, mean, std, generator))
+        self._check_random_fill_allowed()
+        return self._fill_random(spindle_random.normal_array(self, mean, std, generator, in_place=True))
 
     def bernoulli_(self, p=0.5, *, generator=None):
         from . import random as spindle_random
@@ -1685,10 +1692,14 @@ class Tensor:
         uniform = spindle_random.uniform_array(self, 0.0, 1.0, generator)
         return self._fill_random(-np.log1p(-uniform) / lambd)
 
-    def _fill_random(self, array):
+    def _check_random_fill_allowed(self):
         if _grad_state.enabled and self._grad_fn is None and self._requires_grad:
             raise _leaf_in_place_error()
-        self._data[...] = array
+
+    def _fill_random(self, array):
+        self._check_random_fill_allowed()
+        if array is not self._data:  # drawn elsewhere (another dtype or layout): copy it in
+            self._data[...] = array
         self._version[0] += 1
         return self
 

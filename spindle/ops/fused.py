@@ -1,5 +1,5 @@
 """Fused ops: one graph node for a composite that would otherwise record many (cross-entropy, layer
-normalization, GELU).
+normalization, batch normalization, GELU).
 
 A composite of elementwise ops allocates a full-size array per op and records a node per op, whose
 backward allocates more; on large activations that memory traffic, not arithmetic, sets the speed.
