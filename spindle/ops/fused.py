@@ -12,6 +12,8 @@ function written with Tensor operations, so higher-order gradients stay exact.
 """
 import math
 
+import numpy as np
+
 from ..autograd.graph import run_backward
 from ..backend.device import namespace_of
 from . import op as op_module
@@ -60,6 +62,21 @@ def _wrap(array):
     return op_module.Tensor._wrap(array)
 
 
+# Elements per block of the blocked loops below: the temporaries of a block stay in the L2 cache,
+# where passes over whole arrays would stream every intermediate result through memory. A GPU runs
+# best with one launch per operation, i.e. one block.
+_BLOCK_ELEMENTS = 1 << 16
+
+
+def _row_blocks(array, row_size):
+    """Slices of consecutive rows (``row_size`` elements each) that cover ``array``'s first axis."""
+    rows = array.shape[0]
+    if namespace_of(array) is not np:
+        return [slice(0, rows)]
+    step = max(1, _BLOCK_ELEMENTS // max(row_size, 1))
+    return [slice(start, min(start + step, rows)) for start in range(0, rows, step)]
+
+
 class CrossEntropy(FusedOp):
     """Per-sample cross-entropy ``-weight[t] * log_softmax(input)[n, t]`` of logits ``input`` (N, C)
     and class indices ``target`` (N,); 0 where ``target == ignore_index``. ``weight`` (C,) or None.
@@ -81,16 +98,21 @@ class CrossEntropy(FusedOp):
         sample_weights = kept.astype(input.dtype)
         if weight is not None:
             sample_weights *= weight[safe_target]
-        rows = xp.arange(input.shape[0])
-        maximum = input.max(axis=1, keepdims=True)
-        exponentials = input - maximum
-        xp.exp(exponentials, out=exponentials)
-        sums = exponentials.sum(axis=1, keepdims=True)
+        count, classes = input.shape
+        exponentials = xp.empty(input.shape, input.dtype)
+        maximum = xp.empty((count, 1), input.dtype)
+        sums = xp.empty((count, 1), input.dtype)
+        for rows in _row_blocks(input, classes):
+            block = exponentials[rows]
+            xp.max(input[rows], axis=1, keepdims=True, out=maximum[rows])
+            xp.subtract(input[rows], maximum[rows], out=block)
+            xp.exp(block, out=block)
+            xp.sum(block, axis=1, keepdims=True, out=sums[rows])
         self.exponentials, self.sums = exponentials, sums
         self.safe_target, self.sample_weights = safe_target, sample_weights
         loss = xp.log(sums[:, 0])
         loss += maximum[:, 0]
-        loss -= input[rows, safe_target]
+        loss -= input[xp.arange(count), safe_target]
         loss *= sample_weights
         return loss
 
@@ -121,49 +143,64 @@ class LayerNorm(FusedOp):
         input = _float_array(input)
         xp = namespace_of(input)
         self.normalized_dims, self.eps = normalized_dims, eps
-        rows = input.reshape(-1, math.prod(input.shape[input.ndim - normalized_dims:]))
-        normalized = rows - rows.mean(axis=1, keepdims=True)
-        variance = xp.square(normalized).mean(axis=1, keepdims=True)
-        variance += eps
-        inverse_std = xp.sqrt(variance, out=variance)
-        xp.reciprocal(inverse_std, out=inverse_std)
-        normalized *= inverse_std
-        self.normalized, self.inverse_std = normalized, inverse_std
-        # The output never shares memory with ``normalized``, which backward reads.
-        output = normalized.reshape(input.shape)
-        if weight is not None:
-            output = output * weight
+        size = math.prod(input.shape[input.ndim - normalized_dims:])
+        rows = input.reshape(-1, size)
+        normalized = xp.empty(rows.shape, input.dtype)
+        inverse_std = xp.empty((rows.shape[0], 1), input.dtype)
+        output = xp.empty(rows.shape, input.dtype)  # never shares memory with ``normalized``
+        for part in _row_blocks(rows, size):
+            block, result, scale = normalized[part], output[part], inverse_std[part]
+            xp.subtract(rows[part], rows[part].mean(axis=1, keepdims=True), out=block)
+            xp.multiply(block, block, out=result)
+            xp.mean(result, axis=1, keepdims=True, out=scale)
+            scale += eps
+            xp.sqrt(scale, out=scale)
+            xp.reciprocal(scale, out=scale)
+            block *= scale
+            if weight is not None:
+                xp.multiply(block, weight.reshape(size), out=result)
+            else:
+                result[...] = block
             if bias is not None:
-                output += bias
-        elif bias is not None:
-            output = output + bias
-        else:
-            output = output.copy()
-        return output
+                result += bias.reshape(size)
+        self.normalized, self.inverse_std = normalized, inverse_std
+        return output.reshape(input.shape)
 
     def fast_backward(self, grad):
         xp = namespace_of(self.normalized)
         weight, bias = self.inputs[2], self.inputs[3]
         normalized = self.normalized
+        size = normalized.shape[1]
         grad_rows = grad._data.reshape(normalized.shape)
-        product = grad_rows * normalized
-        grad_weight = _wrap(product.sum(axis=0).reshape(weight.shape)) if self.needs_grad(2) else None
-        grad_bias = _wrap(grad_rows.sum(axis=0).reshape(bias.shape)) if self.needs_grad(3) else None
-        grad_input = None
-        if self.needs_grad(0):
+        grad_weight = xp.zeros(size, normalized.dtype) if self.needs_grad(2) else None
+        grad_bias = xp.zeros(size, normalized.dtype) if self.needs_grad(3) else None
+        grad_input = xp.empty(normalized.shape, normalized.dtype) if self.needs_grad(0) else None
+        for part in _row_blocks(normalized, size):
+            block, values = grad_rows[part], normalized[part]
+            product = block * values
+            if grad_weight is not None:
+                grad_weight += product.sum(axis=0)
+            if grad_bias is not None:
+                grad_bias += block.sum(axis=0)
+            if grad_input is None:
+                continue
             # d input = inverse_std * (g - mean(g) - normalized * mean(g * normalized)), g = grad * weight
+            scaled = grad_input[part]
             if weight is not None:
-                scaled = grad_rows * weight._data.reshape(normalized.shape[1:])
-                xp.multiply(scaled, normalized, out=product)
+                xp.multiply(block, weight._data.reshape(size), out=scaled)
+                xp.multiply(scaled, values, out=product)
             else:
-                scaled = grad_rows.copy()
+                scaled[...] = block
             mean_product = product.mean(axis=1, keepdims=True)
             scaled -= scaled.mean(axis=1, keepdims=True)
-            xp.multiply(normalized, mean_product, out=product)
+            xp.multiply(values, mean_product, out=product)
             scaled -= product
-            scaled *= self.inverse_std
-            grad_input = _wrap(scaled.reshape(grad._data.shape))
-        return grad_input, None, grad_weight, grad_bias, None
+            scaled *= self.inverse_std[part]
+        return (
+            None if grad_input is None else _wrap(grad_input.reshape(grad._data.shape)), None,
+            None if grad_weight is None else _wrap(grad_weight.reshape(weight.shape)),
+            None if grad_bias is None else _wrap(grad_bias.reshape(bias.shape)), None,
+        )
 
     def composite(self, input, normalized_dims, weight, bias, eps):
         dims = tuple(range(input.dim() - normalized_dims, input.dim()))
@@ -193,46 +230,106 @@ class Gelu(FusedOp):
         x = _float_array(x)
         xp = namespace_of(x)
         self.approximate = approximate
-        if approximate == "tanh":
-            cdf = x * x
-            cdf *= _TANH_CUBIC
-            cdf += 1.0
-            cdf *= x
-            cdf *= _SQRT_2_OVER_PI
-            xp.tanh(cdf, out=cdf)
-        else:
-            cdf = error_function(x * _INVERSE_SQRT_2)
-        cdf += 1.0
-        cdf *= 0.5
+        values = x.reshape(-1)
+        cdf = xp.empty(values.shape, x.dtype)
+        output = xp.empty(values.shape, x.dtype)
+        for part in _row_blocks(values, 1):
+            block, value = cdf[part], values[part]
+            if approximate == "tanh":
+                xp.multiply(value, value, out=block)
+                block *= _TANH_CUBIC
+                block += 1.0
+                block *= value
+                block *= _SQRT_2_OVER_PI
+                xp.tanh(block, out=block)
+            else:
+                block[...] = error_function(value * _INVERSE_SQRT_2)
+            block += 1.0
+            block *= 0.5
+            xp.multiply(value, block, out=output[part])
         self.cdf = cdf
-        return x * cdf
+        return output.reshape(x.shape)
 
     def fast_backward(self, grad):
         xp = namespace_of(self.cdf)
-        x, cdf = self.inputs[0]._data, self.cdf
-        slope = x * x
-        if self.approximate == "tanh":
-            # d/dx = cdf + x * d cdf/dx, with d cdf/dx = 0.5 (1 - tanh^2) sqrt(2/pi) (1 + 3 c x^2)
-            # and 0.5 (1 - tanh^2) = 2 cdf (1 - cdf).
-            slope *= 3 * _TANH_CUBIC
-            slope += 1.0
-            slope *= 2 * _SQRT_2_OVER_PI
-            slope *= cdf
-            slope *= 1.0 - cdf
-        else:
-            # d cdf/dx is the normal density exp(-x^2 / 2) / sqrt(2 pi).
-            slope *= -0.5
-            xp.exp(slope, out=slope)
-            slope *= _INVERSE_SQRT_2PI
-        slope *= x
-        slope += cdf
-        slope *= grad._data
-        return _wrap(slope)
+        shape = self.inputs[0].shape
+        values, cdf, grads = self.inputs[0]._data.reshape(-1), self.cdf, grad._data.reshape(-1)
+        grad_input = xp.empty(cdf.shape, cdf.dtype)
+        for part in _row_blocks(cdf, 1):
+            slope, value = grad_input[part], values[part]
+            xp.multiply(value, value, out=slope)
+            if self.approximate == "tanh":
+                # d/dx = cdf + x * d cdf/dx, with d cdf/dx = 0.5 (1 - tanh^2) sqrt(2/pi) (1 + 3 c x^2)
+                # and 0.5 (1 - tanh^2) = 2 cdf (1 - cdf).
+                slope *= 3 * _TANH_CUBIC
+                slope += 1.0
+                slope *= 2 * _SQRT_2_OVER_PI
+                slope *= cdf[part]
+                slope *= 1.0 - cdf[part]
+            else:
+                # d cdf/dx is the normal density exp(-x^2 / 2) / sqrt(2 pi).
+                slope *= -0.5
+                xp.exp(slope, out=slope)
+                slope *= _INVERSE_SQRT_2PI
+            slope *= value
+            slope += cdf[part]
+            slope *= grads[part]
+        return _wrap(grad_input.reshape(shape))
 
     def composite(self, x, approximate):
         if approximate == "tanh":
             return 0.5 * x * (1.0 + (_SQRT_2_OVER_PI * (x + _TANH_CUBIC * x * x * x)).tanh())
         return 0.5 * x * (1.0 + (x * _INVERSE_SQRT_2).erf())
+
+
+class MaskedSoftmax(FusedOp):
+    """Softmax over the last dim of ``input`` where the boolean ``forbidden`` is False (the two
+    broadcast together); forbidden places get 0, and a row with no place allowed gets zeros (and no
+    gradient) where ``masked_fill(forbidden, -inf).softmax(-1)`` would give NaN. Attention's masked
+    softmax."""
+
+    save_inputs = (0, 1)
+    save_output = True  # backward reads the probabilities, checked for in-place changes
+
+    def forward(self, input, forbidden):
+        xp = namespace_of(input)
+        shape = xp.broadcast_shapes(input.shape, forbidden.shape)
+        size = shape[-1]
+        rows = xp.broadcast_to(input, shape).reshape(-1, size)
+        forbidden_rows = xp.broadcast_to(forbidden, shape).reshape(-1, size)
+        probabilities = xp.empty(rows.shape, input.dtype)
+        for part in _row_blocks(rows, size):
+            block = probabilities[part]
+            xp.copyto(block, rows[part])
+            xp.copyto(block, -xp.inf, where=forbidden_rows[part])
+            maximum = block.max(axis=1, keepdims=True)
+            nothing_allowed = maximum == -xp.inf
+            xp.copyto(maximum, 0, where=nothing_allowed)  # exp(-inf - 0) = 0 in those rows
+            block -= maximum
+            xp.exp(block, out=block)
+            sums = block.sum(axis=1, keepdims=True)
+            xp.copyto(sums, 1, where=nothing_allowed)
+            block /= sums
+        return probabilities.reshape(shape)
+
+    def fast_backward(self, grad):
+        output = self.output()._data
+        xp = namespace_of(output)
+        probabilities = output.reshape(-1, output.shape[-1])
+        grads = grad._data.reshape(probabilities.shape)
+        grad_input = xp.empty(probabilities.shape, probabilities.dtype)
+        for part in _row_blocks(probabilities, probabilities.shape[1]):
+            block = grad_input[part]
+            xp.multiply(grads[part], probabilities[part], out=block)
+            total = block.sum(axis=1, keepdims=True)
+            xp.subtract(grads[part], total, out=block)
+            block *= probabilities[part]
+        return _wrap(grad_input.reshape(grad._data.shape)), None
+
+    def composite(self, input, forbidden):
+        masked = input.masked_fill(forbidden, float("-inf"))
+        nothing_allowed = masked.amax(-1, keepdim=True) == float("-inf")
+        return masked.masked_fill(nothing_allowed, 0.0).softmax(-1).masked_fill(nothing_allowed, 0.0)
 
 
 class BatchNorm(FusedOp):

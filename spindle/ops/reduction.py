@@ -362,6 +362,11 @@ class Norm2(Op):
         _require_float(x, "linalg.vector_norm")
         self.axes = normalize_dims(dim, x.ndim)
         self.keepdim = keepdim
+        if x.dtype.kind == "f" and len(self.axes) == x.ndim:
+            # Over all elements: one BLAS dot product, with no full-size temporary (gradient clipping).
+            flat = x.reshape(-1)
+            total = np.sqrt(np.asarray(np.dot(flat, flat)))
+            return total.reshape((1,) * x.ndim) if keepdim else total
         return ensure_array(np.sqrt(np.sum(x * x, axis=self.axes, keepdims=keepdim)))
 
     def backward(self, grad):

@@ -10,6 +10,7 @@ import math
 import warnings
 
 import spindle
+from spindle.ops.fused import MaskedSoftmax
 
 from .dropout import dropout
 from .linear import linear
@@ -70,8 +71,9 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
     elif attn_mask is not None:
         scores = scores + attn_mask
     if forbidden is not None:
-        scores = scores.masked_fill(forbidden, float("-inf"))
-    weights = _softmax_attending_nothing_to_zero(scores, may_be_empty=attn_mask is not None)
+        weights = MaskedSoftmax.apply(scores, forbidden)
+    else:
+        weights = _softmax_attending_nothing_to_zero(scores, may_be_empty=attn_mask is not None)
     if dropout_p > 0.0:
         weights = dropout(weights, dropout_p)
     return weights @ value
@@ -79,8 +81,8 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
 
 def _softmax_attending_nothing_to_zero(scores, may_be_empty):
     """softmax over the last dim, except that rows of -inf only (nothing to attend) give zeros and
-    no gradient, where a plain softmax gives NaN. ``may_be_empty`` False skips the check (a
-    causal mask alone always leaves each query its first key)."""
+    no gradient, where a plain softmax gives NaN (as the fused ``MaskedSoftmax`` does for boolean
+    masks). ``may_be_empty`` False skips the check."""
     if not may_be_empty:
         return scores.softmax(-1)
     empty = scores.amax(-1, keepdim=True) == float("-inf")
@@ -162,19 +164,11 @@ def _check_mha_shapes(query, key, value, key_padding_mask, attn_mask, num_heads)
 
 
 def _project_inputs(query, key, value, in_proj_weight, in_proj_bias, separate_weights):
-    """q, k, v = the input projections of query, key, value; one product when they are the same
-    tensor (self-attention) with packed weights."""
-    if separate_weights is not None:
-        biases = (None,) * 3 if in_proj_bias is None else in_proj_bias.chunk(3)
-        return tuple(linear(x, w, b) for x, w, b in zip((query, key, value), separate_weights, biases))
-    embed_dim = query.size(-1)
-    if query is key and key is value:
-        return linear(query, in_proj_weight, in_proj_bias).chunk(3, -1)
-    weights = in_proj_weight.chunk(3)
+    """q, k, v = the input projections of query, key, value. Self-attention too makes three
+    products with the three blocks of the packed weight: the gradient of one packed product split
+    in three would be assembled from three full-size zero-padded pieces."""
+    weights = separate_weights if separate_weights is not None else in_proj_weight.chunk(3)
     biases = (None,) * 3 if in_proj_bias is None else in_proj_bias.chunk(3)
-    if key is value:
-        key_value = linear(key, in_proj_weight[embed_dim:], None if in_proj_bias is None else in_proj_bias[embed_dim:])
-        return (linear(query, weights[0], biases[0]),) + tuple(key_value.chunk(2, -1))
     return tuple(linear(x, w, b) for x, w, b in zip((query, key, value), weights, biases))
 
 

@@ -2,285 +2,25 @@
 single-step cells ``RNNCell``, ``LSTMCell``, ``GRUCell``, with PyTorch's parameter names, layouts,
 initialisation and input/output conventions, so that state dicts interchange.
 
-Every layer direction runs as one autograd node over the whole sequence (:class:`_RecurrentLayer`):
-the input projection of all time steps is one matrix product, each step adds one fused product of
-the hidden state with all gates' weights, and backward is hand-written backpropagation through time
-ending in one matrix product per weight. Recording the graph step by step would cost a node per
-elementary operation and time step.
+Every layer direction runs as one autograd node over the whole sequence
+(:class:`spindle.ops.recurrent.RecurrentLayer`): the input projection of all time steps is one matrix
+product, each step adds one fused product of the hidden state with all gates' weights, and backward is
+hand-written backpropagation through time ending in one matrix product per weight.
 """
 import math
 import numbers
 import warnings
-from collections import namedtuple
 
 import spindle
-from spindle.autograd import Function
 from spindle.nn import functional as F
 from spindle.nn import init
 from spindle.nn.parameter import Parameter
 from spindle.nn.utils.rnn import PackedSequence
+from spindle.ops.recurrent import STATE_COUNTS, RecurrentLayer
 
 from .module import Module
 
 __all__ = ["RNNBase", "RNN", "LSTM", "GRU", "RNNCellBase", "RNNCell", "LSTMCell", "GRUCell"]
-
-
-# ---------------------------------------------------------------------------------------- one time step
-
-# What a step reads besides its state: ``hidden`` (G, H_out) and a contiguous copy of its transpose
-# (a product with a contiguous matrix is faster, and it is reused at every step), the hidden bias
-# where the step applies it itself (GRU), the LSTM projection (P, H) and its transpose (None
-# without), and the LSTM's per-gate activation constants (see _LSTMStep).
-_StepWeights = namedtuple(
-    "_StepWeights", ["hidden", "hidden_t", "hidden_bias", "projection", "projection_t", "gate_scale"]
-)
-
-
-def _step_weights(step, w_hh, b_hh, w_hr):
-    gate_scale = None
-    if isinstance(step, _LSTMStep):
-        size = w_hh.shape[0] // 4
-        gate_scale = spindle.full((4 * size,), 0.5, dtype=w_hh.dtype, device=w_hh.device)
-        gate_scale[2 * size : 3 * size] = 1.0
-    return _StepWeights(
-        w_hh, w_hh.t().contiguous(), b_hh if step.bias_in_step else None, w_hr,
-        None if w_hr is None else w_hr.t().contiguous(), gate_scale,
-    )
-
-
-def _sigmoid(x):
-    """sigmoid(x) = (1 + tanh(x / 2)) / 2: stable for any x, and one tanh pass is several times
-    cheaper than the exp, where and division of the direct form."""
-    return (x * 0.5).tanh() * 0.5 + 0.5
-
-
-class _ElmanStep:
-    """h' = act(x W_ih^T + b_ih + h W_hh^T + b_hh), act = tanh or relu. State: (h,)."""
-
-    state_count = 1
-    bias_in_step = False
-
-    def __init__(self, nonlinearity):
-        self.nonlinearity = nonlinearity
-
-    def forward(self, input_gates, state, weights):
-        pre_activation = input_gates + state[0] @ weights.hidden_t
-        hidden = pre_activation.tanh() if self.nonlinearity == "tanh" else pre_activation.relu()
-        return (hidden,), hidden
-
-    def backward(self, grad_state, hidden, weights):
-        grad_hidden = grad_state[0]
-        if self.nonlinearity == "tanh":
-            grad_pre = grad_hidden * (1 - hidden * hidden)
-        else:
-            grad_pre = grad_hidden.masked_fill(hidden <= 0, 0)
-        return grad_pre, grad_pre, (grad_pre @ weights.hidden,)
-
-
-class _LSTMStep:
-    """Gates i, f, g, o (in this order along the gate axis) from one (B, 4H) pre-activation;
-    c' = f c + i g, h' = o tanh(c'), projected by W_hr when ``proj_size > 0``. State: (h, c).
-
-    All four activations come from one tanh pass: with s = ``gate_scale`` (1/2 on the sigmoid
-    gates i, f, o and 1 on g), t = tanh(s x) gives act = s t + (1 - s), i.e. sigmoid(x) =
-    (1 + tanh(x/2)) / 2 on i, f, o and tanh(x) on g; and d act / dx = s^2 (1 - t^2).
-    """
-
-    state_count = 2
-    bias_in_step = False
-
-    def forward(self, input_gates, state, weights):
-        hidden, cell = state
-        size = cell.shape[1]
-        scale = weights.gate_scale
-        tanhs = ((input_gates + hidden @ weights.hidden_t) * scale).tanh()
-        activations = tanhs * scale + (1 - scale)
-        input_gate, forget_gate, candidate, output_gate = (activations.narrow(1, k * size, size) for k in range(4))
-        new_cell = forget_gate * cell + input_gate * candidate
-        tanh_cell = new_cell.tanh()
-        new_hidden = output_gate * tanh_cell
-        unprojected = new_hidden
-        if weights.projection is not None:
-            new_hidden = unprojected @ weights.projection_t
-        return (new_hidden, new_cell), (tanhs, activations, cell, tanh_cell, unprojected)
-
-    def backward(self, grad_state, saved, weights):
-        grad_hidden, grad_cell = grad_state
-        tanhs, activations, cell, tanh_cell, _ = saved
-        size = cell.shape[1]
-        if weights.projection is not None:
-            grad_hidden = grad_hidden @ weights.projection
-        input_gate, forget_gate, candidate, output_gate = (activations.narrow(1, k * size, size) for k in range(4))
-        grad_cell = grad_cell + grad_hidden * output_gate * (1 - tanh_cell * tanh_cell)
-        grad_activations = spindle.cat(
-            [grad_cell * candidate, grad_cell * cell, grad_cell * input_gate, grad_hidden * tanh_cell], 1
-        )
-        scale = weights.gate_scale
-        grad_gates = grad_activations * ((1 - tanhs * tanhs) * (scale * scale))
-        return grad_gates, grad_gates, (grad_gates @ weights.hidden, grad_cell * forget_gate)
-
-    @staticmethod
-    def unprojected_hidden(saved):
-        return saved[4]
-
-
-class _GRUStep:
-    """r, z = sigmoid(x W_i{r,z}^T + b_i{r,z} + h W_h{r,z}^T + b_h{r,z}),
-    n = tanh(x W_in^T + b_in + r (h W_hn^T + b_hn)), h' = (1 - z) n + z h. State: (h,)."""
-
-    state_count = 1
-    bias_in_step = True  # b_hn sits inside r * (...), so it cannot join the input projection
-
-    def forward(self, input_gates, state, weights):
-        hidden = state[0]
-        size = hidden.shape[1]
-        hidden_gates = hidden @ weights.hidden_t
-        if weights.hidden_bias is not None:
-            hidden_gates = hidden_gates + weights.hidden_bias
-        reset_update = _sigmoid(input_gates[:, : 2 * size] + hidden_gates[:, : 2 * size])
-        reset = reset_update[:, :size]
-        update = reset_update[:, size:]
-        hidden_new_gate = hidden_gates[:, 2 * size :]
-        new_gate = (input_gates[:, 2 * size :] + reset * hidden_new_gate).tanh()
-        new_hidden = new_gate + update * (hidden - new_gate)
-        return (new_hidden,), (reset_update, new_gate, hidden_new_gate, hidden)
-
-    def backward(self, grad_state, saved, weights):
-        grad_hidden = grad_state[0]
-        reset_update, new_gate, hidden_new_gate, hidden = saved
-        size = hidden.shape[1]
-        update = reset_update[:, size:]
-        grad_new_pre = grad_hidden * (1 - update) * (1 - new_gate * new_gate)
-        grad_reset_update = spindle.cat([grad_new_pre * hidden_new_gate, grad_hidden * (hidden - new_gate)], 1)
-        grad_reset_update_pre = grad_reset_update * reset_update * (1 - reset_update)
-        grad_input_gates = spindle.cat([grad_reset_update_pre, grad_new_pre], 1)
-        grad_hidden_gates = spindle.cat([grad_reset_update_pre, grad_new_pre * reset_update[:, :size]], 1)
-        grad_previous = grad_hidden * update + grad_hidden_gates @ weights.hidden
-        return grad_input_gates, grad_hidden_gates, (grad_previous,)
-
-
-_STEPS = {
-    "RNN_TANH": _ElmanStep("tanh"),
-    "RNN_RELU": _ElmanStep("relu"),
-    "LSTM": _LSTMStep(),
-    "GRU": _GRUStep(),
-}
-
-
-# ---------------------------------------------------------------------------------------- one layer
-
-
-def _resize_rows(state, size, source, removed):
-    """Bring every tensor of ``state`` to ``size`` rows: rows beyond it go to ``removed`` (a list of
-    pieces), missing rows come from the same rows of ``source``. Sequences of a packed batch are
-    sorted by length, so the running ones are always the leading rows."""
-    rows = state[0].shape[0]
-    if size < rows:
-        removed.append(tuple(tensor[size:] for tensor in state))
-        return tuple(tensor[:size] for tensor in state)
-    if size > rows:
-        return tuple(spindle.cat([tensor, extra[rows:size]]) for tensor, extra in zip(state, source))
-    return state
-
-
-def _join_rows(pieces):
-    """Stack the row pieces collected by :func:`_resize_rows` (last piece = lowest rows)."""
-    if len(pieces) == 1:
-        return pieces[0]
-    return tuple(spindle.cat(list(parts)) for parts in zip(*reversed(pieces)))
-
-
-class _RecurrentLayer(Function):
-    """One direction of one recurrent layer over a whole packed sequence, as one autograd node.
-
-    ``data`` (N, I) is packed (time-major padded input with constant batch size is the special
-    case ``batch_sizes = [B] * T``); ``initial`` states are (B, H_k). Returns the output (N, H_out)
-    and each final state (B, H_k). ``reverse`` runs from the last step to the first.
-    """
-
-    @staticmethod
-    def forward(ctx, step, batch_sizes, reverse, data, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr):
-        initial = (h0,) if c0 is None else (h0, c0)
-        weights = _step_weights(step, w_hh, b_hh, w_hr)
-        input_bias = b_ih if step.bias_in_step or b_ih is None else b_ih + b_hh
-        input_gates = F.linear(data, w_ih, input_bias)
-        offsets = _offsets(batch_sizes)
-        times = _times(len(batch_sizes), reverse)
-        state = tuple(tensor[: batch_sizes[times[0]]] for tensor in initial)
-        finished = []
-        outputs, previous_hidden, saved = {}, {}, {}
-        for time in times:
-            size = batch_sizes[time]
-            state = _resize_rows(state, size, initial, finished)
-            previous_hidden[time] = state[0]
-            state, saved[time] = step.forward(input_gates[offsets[time] : offsets[time] + size], state, weights)
-            outputs[time] = state[0]
-        finished.append(state)
-        ctx.step, ctx.batch_sizes, ctx.reverse, ctx.weights = step, batch_sizes, reverse, weights
-        ctx.previous_hidden, ctx.activations = previous_hidden, saved
-        ctx.save_for_backward(data, w_ih, w_hh, w_hr)
-        output = spindle.cat([outputs[time] for time in range(len(batch_sizes))])
-        return (output,) + _join_rows(finished)
-
-    @staticmethod
-    def backward(ctx, grad_output, *grad_final):
-        if spindle.is_grad_enabled():
-            raise RuntimeError(
-                "the fused recurrent layer's backward is not differentiable: double backward "
-                "(create_graph=True) through RNN/LSTM/GRU is not supported"
-            )
-        step, batch_sizes, weights = ctx.step, ctx.batch_sizes, ctx.weights
-        data, w_ih, w_hh, w_hr = ctx.saved_tensors
-        offsets = _offsets(batch_sizes)
-        times = _times(len(batch_sizes), not ctx.reverse)
-        grad_state = tuple(grad[: batch_sizes[times[0]]] for grad in grad_final)
-        grad_initial = []
-        grad_input_gates, grad_hidden_gates, grad_projected = {}, {}, {}
-        for time in times:
-            size = batch_sizes[time]
-            grad_state = _resize_rows(grad_state, size, grad_final, grad_initial)
-            grad_hidden = grad_state[0] + grad_output[offsets[time] : offsets[time] + size]
-            grad_projected[time] = grad_hidden
-            grad_input_gates[time], grad_hidden_gates[time], grad_state = step.backward(
-                (grad_hidden,) + grad_state[1:], ctx.activations[time], weights
-            )
-        grad_initial.append(grad_state)
-        grad_initial = _join_rows(grad_initial)
-
-        def in_time_order(per_step):
-            return spindle.cat([per_step[time] for time in range(len(batch_sizes))])
-
-        grad_gates = in_time_order(grad_input_gates)
-        # Only the GRU's hidden-side gate gradients differ from the input-side ones (r scales b_hn).
-        grad_hidden_all = in_time_order(grad_hidden_gates) if step.bias_in_step else grad_gates
-        needs = ctx.needs_input_grad
-        grad_data = grad_gates @ w_ih if needs[3] else None
-        grad_w_ih = grad_gates.t() @ data if needs[6] else None
-        grad_w_hh = grad_hidden_all.t() @ in_time_order(ctx.previous_hidden) if needs[7] else None
-        grad_b_ih = grad_gates.sum(0) if needs[8] else None
-        grad_b_hh = grad_hidden_all.sum(0) if needs[9] else None
-        grad_w_hr = None
-        if w_hr is not None and needs[10]:
-            unprojected = {time: step.unprojected_hidden(saved) for time, saved in ctx.activations.items()}
-            grad_w_hr = in_time_order(grad_projected).t() @ in_time_order(unprojected)
-        grad_c0 = grad_initial[1] if len(grad_initial) > 1 else None
-        return (None, None, None, grad_data, grad_initial[0], grad_c0, grad_w_ih, grad_w_hh, grad_b_ih,
-                grad_b_hh, grad_w_hr)
-
-
-def _offsets(batch_sizes):
-    """Row of ``data`` where each time step starts."""
-    offsets = [0]
-    for size in batch_sizes:
-        offsets.append(offsets[-1] + size)
-    return offsets
-
-
-def _times(steps, reverse):
-    return list(range(steps - 1, -1, -1)) if reverse else list(range(steps))
-
-
-# ---------------------------------------------------------------------------------------- modules
 
 
 class RNNBase(Module):
@@ -319,7 +59,7 @@ class RNNBase(Module):
             raise ValueError("proj_size should be a positive integer or zero to disable projections")
         if proj_size >= hidden_size:
             raise ValueError("proj_size has to be smaller than hidden_size")
-        if mode not in _STEPS:
+        if mode not in STATE_COUNTS:
             raise ValueError("Unrecognized RNN mode: " + mode)
         self.mode = mode
         self.input_size = input_size
@@ -485,7 +225,6 @@ class RNNBase(Module):
     def _run_layers(self, data, batch_sizes, states):
         """All layers and directions over packed ``data`` (N, I); returns the last layer's output
         (N, num_directions * H_out) and the final states (num_layers * num_directions, B, H_k)."""
-        step = _STEPS[self.mode]
         num_directions = 2 if self.bidirectional else 1
         finals = [[] for _ in states]
         layer_input = data
@@ -496,8 +235,8 @@ class RNNBase(Module):
                 names = self._all_weights[index]
                 weights = {name.split("_l")[0]: getattr(self, name) for name in names}
                 initial = tuple(state[index] for state in states)
-                output, *final = _RecurrentLayer.apply(
-                    step, batch_sizes, direction == 1, layer_input, initial[0],
+                output, *final = RecurrentLayer.apply(
+                    self.mode, batch_sizes, direction == 1, layer_input, initial[0],
                     initial[1] if len(initial) > 1 else None, weights["weight_ih"], weights["weight_hh"],
                     weights.get("bias_ih"), weights.get("bias_hh"), weights.get("weight_hr"),
                 )
@@ -554,7 +293,7 @@ class RNNCellBase(Module):
     and, with ``bias``, ``bias_ih`` and ``bias_hh`` (G,), G = ``num_chunks * hidden_size``, all
     uniform in ±1/sqrt(hidden_size)."""
 
-    mode = None  # the key of the step in _STEPS
+    mode = None  # 'RNN_TANH', 'RNN_RELU', 'LSTM' or 'GRU', as in RNNBase
 
     def __init__(self, input_size, hidden_size, bias, num_chunks, device=None, dtype=None):
         super().__init__()
@@ -599,14 +338,14 @@ class RNNCellBase(Module):
         unbatched = input.dim() == 1
         if unbatched:
             input = input.unsqueeze(0)
-        count = _STEPS[self.mode].state_count
+        count = STATE_COUNTS[self.mode]
         if states is None:
             zeros = spindle.zeros(input.size(0), self.hidden_size, dtype=input.dtype, device=input.device)
             states = (zeros,) * count
         elif unbatched:
             states = tuple(state.unsqueeze(0) for state in states)
-        _, *new_states = _RecurrentLayer.apply(
-            _STEPS[self.mode], [input.size(0)], False, input, states[0], states[1] if count > 1 else None,
+        _, *new_states = RecurrentLayer.apply(
+            self.mode, [input.size(0)], False, input, states[0], states[1] if count > 1 else None,
             self.weight_ih, self.weight_hh, self.bias_ih, self.bias_hh, None,
         )
         if unbatched:

@@ -12,23 +12,6 @@ def _as_list(tensors):
     return [tensors] if isinstance(tensors, spindle.Tensor) else list(tensors)
 
 
-def _vector_norm(tensor, norm_type):
-    """The ``norm_type``-norm of all elements of ``tensor`` as a 0-d tensor (inf: max |x|,
-    -inf: min |x|, 0: count of non-zeros)."""
-    magnitudes = tensor.abs()
-    if norm_type == float("inf"):
-        return magnitudes.max()
-    if norm_type == float("-inf"):
-        return magnitudes.min()
-    if norm_type == 0:
-        return (magnitudes != 0).to(magnitudes.dtype).sum()
-    if norm_type == 1:
-        return magnitudes.sum()
-    if norm_type == 2:
-        return (magnitudes * magnitudes).sum().sqrt()
-    return (magnitudes**norm_type).sum() ** (1.0 / norm_type)
-
-
 def get_total_norm(tensors, norm_type=2.0, error_if_nonfinite=False, foreach=None):
     """The ``norm_type``-norm of the norms of ``tensors`` (the norm of their concatenation), as a
     0-d tensor. ``foreach`` is accepted for compatibility and ignored."""
@@ -38,8 +21,8 @@ def get_total_norm(tensors, norm_type=2.0, error_if_nonfinite=False, foreach=Non
         if not tensors:
             return spindle.tensor(0.0)
         first_device = tensors[0].device
-        norms = [_vector_norm(tensor, norm_type).to(first_device) for tensor in tensors]
-        total_norm = _vector_norm(spindle.stack(norms), norm_type)
+        norms = [tensor.norm(norm_type).to(first_device) for tensor in tensors]
+        total_norm = spindle.stack(norms).norm(norm_type)
         if error_if_nonfinite and not bool(spindle.isfinite(total_norm)):
             raise RuntimeError(
                 f"The total norm of order {norm_type} for gradients from `parameters` is non-finite, so it cannot "
