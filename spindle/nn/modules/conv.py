@@ -1,12 +1,10 @@
 """Convolution layers: ``Conv1d``, ``Conv2d``, ``ConvTranspose1d``, ``ConvTranspose2d``."""
-import math
 
 import spindle
 from spindle.nn import functional as F
-from spindle.nn import init
 from spindle.nn.functional.conv import conv1d, conv2d, conv_transpose1d, conv_transpose2d
-from spindle.nn.parameter import Parameter
 
+from .linear import register_weight_and_bias, reset_fan_in_uniform
 from .module import Module
 from .utils import _pair, _reverse_repeat_tuple, _single
 
@@ -69,20 +67,11 @@ class _ConvNd(Module):
             shape = (in_channels, out_channels // groups) + tuple(kernel_size)
         else:
             shape = (out_channels, in_channels // groups) + tuple(kernel_size)
-        self.weight = Parameter(spindle.empty(shape, device=device, dtype=dtype))
-        if bias:
-            self.bias = Parameter(spindle.empty(out_channels, device=device, dtype=dtype))
-        else:
-            self.register_parameter("bias", None)
+        register_weight_and_bias(self, shape, out_channels, bias, device, dtype)
         self.reset_parameters()
 
     def reset_parameters(self):
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
-        if self.bias is not None:
-            fan_in, _ = init._calculate_fan_in_and_fan_out(self.weight)
-            if fan_in != 0:
-                bound = 1 / math.sqrt(fan_in)
-                init.uniform_(self.bias, -bound, bound)
+        reset_fan_in_uniform(self.weight, self.bias)
 
     def extra_repr(self):
         text = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"

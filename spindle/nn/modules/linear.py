@@ -11,6 +11,25 @@ from .module import Module
 __all__ = ["Identity", "Linear", "Bilinear"]
 
 
+
+def register_weight_and_bias(module, weight_shape, bias_features, bias, device, dtype):
+    """Register a layer's ``weight`` of ``weight_shape`` and, if ``bias``, its ``bias`` of
+    ``bias_features`` (else ``bias`` is registered as None, as in PyTorch), uninitialised."""
+    module.weight = Parameter(spindle.empty(weight_shape, device=device, dtype=dtype))
+    module.register_parameter(
+        "bias", Parameter(spindle.empty(bias_features, device=device, dtype=dtype)) if bias else None
+    )
+
+
+def reset_fan_in_uniform(weight, bias):
+    """PyTorch's default initialisation of Linear and Conv layers: ``kaiming_uniform_(a=sqrt(5))``
+    weights and a bias uniform in ``+-1/sqrt(fan_in)``."""
+    init.kaiming_uniform_(weight, a=math.sqrt(5))
+    if bias is not None:
+        fan_in, _ = init._calculate_fan_in_and_fan_out(weight)
+        bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
+        init.uniform_(bias, -bound, bound)
+
 class Identity(Module):
     """Returns its input unchanged; accepts (and ignores) any constructor arguments."""
 
@@ -32,19 +51,11 @@ class Linear(Module):
         super().__init__()
         self.in_features = in_features
         self.out_features = out_features
-        self.weight = Parameter(spindle.empty((out_features, in_features), device=device, dtype=dtype))
-        if bias:
-            self.bias = Parameter(spindle.empty(out_features, device=device, dtype=dtype))
-        else:
-            self.register_parameter("bias", None)
+        register_weight_and_bias(self, (out_features, in_features), out_features, bias, device, dtype)
         self.reset_parameters()
 
     def reset_parameters(self):
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
-        if self.bias is not None:
-            fan_in, _ = init._calculate_fan_in_and_fan_out(self.weight)
-            bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
-            init.uniform_(self.bias, -bound, bound)
+        reset_fan_in_uniform(self.weight, self.bias)
 
     def forward(self, input):
         return F.linear(input, self.weight, self.bias)
@@ -62,13 +73,7 @@ class Bilinear(Module):
         self.in1_features = in1_features
         self.in2_features = in2_features
         self.out_features = out_features
-        self.weight = Parameter(
-            spindle.empty((out_features, in1_features, in2_features), device=device, dtype=dtype)
-        )
-        if bias:
-            self.bias = Parameter(spindle.empty(out_features, device=device, dtype=dtype))
-        else:
-            self.register_parameter("bias", None)
+        register_weight_and_bias(self, (out_features, in1_features, in2_features), out_features, bias, device, dtype)
         self.reset_parameters()
 
     def reset_parameters(self):
