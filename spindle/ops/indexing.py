@@ -163,7 +163,7 @@ class IndexPut(Op):
                 target[last_index] = value
         except IndexError as error:
             raise _index_error(error, x.shape) from None
-        except ValueError as error:
+        except ValueError:
             raise RuntimeError(
                 f"shape mismatch: value tensor of shape {list(np.shape(value))} cannot be broadcast to indexing "
                 f"result of shape {list(np.shape(get_items(x, index)))}"
