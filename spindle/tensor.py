@@ -664,8 +664,10 @@ class Tensor:
         if rounding_mode == "floor":
             return elementwise.FloorDivide.apply(self, other)
         if rounding_mode == "trunc":
-            quotient = elementwise.Div.apply(self, other)
-            return quotient.trunc() if quotient.is_floating_point() and not (self.is_floating_point() is False and _is_integral_operand(other)) else quotient.trunc().to(_dtype.result_type(self, other))
+            quotient = elementwise.Div.apply(self, other).trunc()
+            if not self.is_floating_point() and _is_integral_operand(other):
+                return quotient.to(_dtype.result_type(self, other))  # integers divide to an integer result
+            return quotient
         raise RuntimeError(
             f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found '{rounding_mode}'"
         )
@@ -1302,13 +1304,12 @@ class Tensor:
             if reduce == "add":
                 return self.scatter_add(dim, index, src if src is not None else self.new_full(index.shape, value))
             raise NotImplementedError(f"scatter with reduce={reduce!r} is not supported")
-        source = src if src is not None else value
-        if isinstance(source, (int, float)):
-            return indexing.Scatter.apply(self, dim, index, source)
-        return indexing.Scatter.apply(self, dim, index, source)
+        return indexing.Scatter.apply(self, dim, index, src if src is not None else value)
 
     def scatter_(self, dim, index, src=None, *, value=None, reduce=None):
-        return self._assign(self.scatter(dim, index, src, value=value, reduce=reduce))
+        if reduce is not None:
+            return self._assign_maybe_graph(lambda t: t.scatter(dim, index, src, value=value, reduce=reduce))
+        return self._in_place(indexing.Scatter, dim, index, src if src is not None else value)
 
     def scatter_add(self, dim, index, src):
         return indexing.ScatterAdd.apply(self, dim, index, src)
