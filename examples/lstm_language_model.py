@@ -12,26 +12,13 @@ and perplexity are printed next to the unigram baseline, and the run ends by sam
 """
 import argparse
 import math
-import os
 
 from tqdm import tqdm
 
 import spindle
 from spindle import nn
-from spindle.data.datasets import Corpus, batchify, get_batch
+from spindle.data.datasets import Corpus, batchify, get_batch, standard_library_text
 from spindle.models import LSTMLanguageModel
-
-
-def standard_library_text(limit):
-    """The first ``limit`` characters of the standard library's top-level .py files, by name."""
-    folder = os.path.dirname(os.__file__)
-    pieces, total = [], 0
-    for name in sorted(os.listdir(folder)):
-        if name.endswith(".py") and total < limit:
-            with open(os.path.join(folder, name), encoding="utf-8", errors="replace") as file:
-                pieces.append(file.read())
-            total += len(pieces[-1])
-    return "".join(pieces)[:limit]
 
 
 def unigram_loss(train, evaluated, vocabulary_size):

@@ -5,7 +5,7 @@ language modelling."""
 from spindle.data.datasets.cifar import CIFAR10
 from spindle.data.datasets.files import DatasetNotFoundError
 from spindle.data.datasets.mnist import MNIST, FashionMNIST
-from spindle.data.datasets.text import Corpus, Dictionary, Vocabulary, batchify, get_batch
+from spindle.data.datasets.text import Corpus, Dictionary, Vocabulary, batchify, get_batch, standard_library_text
 from spindle.data.datasets.vision import VisionDataset
 
 __all__ = [
@@ -19,4 +19,5 @@ __all__ = [
     "Vocabulary",
     "batchify",
     "get_batch",
+    "standard_library_text",
 ]

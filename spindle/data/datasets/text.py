@@ -8,7 +8,7 @@ import os
 import spindle
 from spindle.data.datasets.files import find_files
 
-__all__ = ["Dictionary", "Vocabulary", "Corpus", "batchify", "get_batch"]
+__all__ = ["Dictionary", "Vocabulary", "Corpus", "batchify", "get_batch", "standard_library_text"]
 
 END_OF_SENTENCE = "<eos>"
 
@@ -77,8 +77,20 @@ class Corpus:
         return spindle.tensor([self.dictionary.add_word(token) for token in tokens], dtype=spindle.int64)
 
 
-def _read_text(path):
-    with open(path, encoding="utf8") as file:
+def standard_library_text(limit):
+    """The first ``limit`` characters of the Python standard library's top-level .py files, by name:
+    a corpus every machine with Python has (the examples' default training text)."""
+    folder = os.path.dirname(os.__file__)
+    pieces, total = [], 0
+    for name in sorted(os.listdir(folder)):
+        if name.endswith(".py") and total < limit:
+            pieces.append(_read_text(os.path.join(folder, name), errors="replace"))
+            total += len(pieces[-1])
+    return "".join(pieces)[:limit]
+
+
+def _read_text(path, errors="strict"):
+    with open(path, encoding="utf8", errors=errors) as file:
         return file.read()
 
 

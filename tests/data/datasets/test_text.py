@@ -100,3 +100,17 @@ def test_get_batch_windows_match_word_language_model(rng):
         their_input, their_target = reference_get_batch(theirs_source, i, bptt)
         np.testing.assert_array_equal(our_input.numpy(), their_input.numpy())
         np.testing.assert_array_equal(our_target.numpy(), their_target.numpy())
+
+
+def test_standard_library_text_is_the_sorted_stdlib_sources_cut_to_limit():
+    import os
+
+    from spindle.data.datasets import standard_library_text
+
+    folder = os.path.dirname(os.__file__)
+    first = sorted(name for name in os.listdir(folder) if name.endswith(".py"))[0]
+    with open(os.path.join(folder, first), encoding="utf-8", errors="replace") as file:
+        expected_start = file.read()[:500]
+    text = standard_library_text(50_000)
+    assert len(text) == 50_000
+    assert text.startswith(expected_start)
