@@ -12,6 +12,7 @@ import warnings
 from typing import NamedTuple
 
 import spindle
+from spindle.backend.home import spindle_home
 
 __all__ = ["Weights", "WeightsEnum", "weights_folder"]
 
@@ -20,7 +21,7 @@ PUBLISHED_AT = "https://download.pytorch.org/models/"
 
 def weights_folder():
     """The folder pretrained weight files are read from: ``$SPINDLE_HOME``, else ``~/.cache/spindle``."""
-    return os.path.expanduser(os.environ.get("SPINDLE_HOME") or os.path.join("~", ".cache", "spindle"))
+    return spindle_home()
 
 
 class Weights(NamedTuple):

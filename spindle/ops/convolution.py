@@ -22,7 +22,7 @@ or CuPy).
 """
 from typing import NamedTuple
 
-from ..backend import namespace_of
+from ..backend import cpu_convolution, namespace_of
 from .op import Op
 
 
@@ -146,23 +146,32 @@ def _bias_view(bias):
     return bias.reshape(1, -1, 1, 1)
 
 
+def _im2col_convolution(x, weight, geometry):
+    """``conv2d(x, weight)`` without bias as im2col and one GEMM per chunk of the batch."""
+    namespace = namespace_of(x)
+    weight_matrix = _weight_matrix(weight, geometry.groups)
+    batch, channels = x.shape[0], weight.shape[0]
+    output = namespace.empty((batch, channels, geometry.output_size[0] * geometry.output_size[1]),
+                             dtype=namespace.result_type(x, weight))
+    for chunk in _batch_chunks(batch, geometry):
+        product = namespace.matmul(weight_matrix, _columns(x[chunk], geometry))
+        output[chunk] = product.reshape(channels, -1, output.shape[2]).transpose(1, 0, 2)
+    return output.reshape((batch, channels) + tuple(geometry.output_size))
+
+
 class Convolution(Op):
     """``y = conv2d(x, weight, bias)`` for ``x`` (N, C, H, W), ``weight`` (O, C/groups, kh, kw),
-    ``bias`` (O,) or None; ``y`` (N, O, OH, OW). Runs chunk by chunk of the batch (``_batch_chunks``)."""
+    ``bias`` (O,) or None; ``y`` (N, O, OH, OW). im2col + GEMM chunk by chunk of the batch
+    (``_batch_chunks``), or the CPU's direct kernels where they apply (``backend.cpu_convolution``)."""
 
     save_inputs = (0, 1)
 
     def forward(self, x, weight, bias, geometry):
-        namespace = namespace_of(x)
         self.geometry = geometry
-        weight_matrix = _weight_matrix(weight, geometry.groups)
-        batch, channels = x.shape[0], weight.shape[0]
-        output = namespace.empty((batch, channels, geometry.output_size[0] * geometry.output_size[1]),
-                                 dtype=namespace.result_type(x, weight))
-        for chunk in _batch_chunks(batch, geometry):
-            product = namespace.matmul(weight_matrix, _columns(x[chunk], geometry))
-            output[chunk] = product.reshape(channels, -1, output.shape[2]).transpose(1, 0, 2)
-        output = output.reshape((batch, channels) + tuple(geometry.output_size))
+        if cpu_convolution.applies(x, weight, geometry):
+            output = cpu_convolution.forward(x, weight, geometry)
+        else:
+            output = _im2col_convolution(x, weight, geometry)
         if bias is not None:
             output += _bias_view(bias)
         return output
@@ -259,6 +268,8 @@ class ConvolutionWeight(Op):
     def forward(self, x, y, geometry):
         namespace = namespace_of(x)
         self.geometry = geometry
+        if cpu_convolution.applies(x, y, geometry):
+            return cpu_convolution.weight_gradient(x, y, geometry)
         weight = None
         for chunk in _batch_chunks(x.shape[0], geometry):
             # (C/groups*kh*kw, O/groups) per group: BLAS runs this orientation faster than its transpose.

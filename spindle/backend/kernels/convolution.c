@@ -1,0 +1,200 @@
+/* Direct convolution kernels for the CPU (AVX-512): float32, stride 1, groups 1.
+
+   Both kernels read the zero-padded input (N, C, Hp, Wp) in place instead of building the im2col
+   matrix: at kernel entry k = (c, i, j) the values that output positions p, p + 1, ... of one output
+   row read are consecutive input elements, starting at input + offsets[k] + (position of p), with
+   offsets[k] = c * Hp * Wp + i * dh * Wp + j * dw. A vector of 16 output positions that runs over the
+   end of an output row (or an image) is cut into segments, each a contiguous run of the input.
+
+   convolution_forward: output (N, O, OH, OW) = sum over k of weight[o, k] * input at k. A tile is
+   ROWS output channels x VECTORS vectors of positions, held in 24 registers; per k it loads the
+   VECTORS input vectors once and broadcasts ROWS weights (weights packed (O / ROWS, K, ROWS)).
+   Tiles whose vectors have more than one segment first copy their input vectors (per k) into a
+   small buffer, so that the inner loop always does plain loads.
+
+   convolution_weight: weight gradient (O, K) = sum over images and positions of
+   grad[n, o, p] * input at k. Positions run over the padded width (Wp per output row), so the input
+   vectors are plain loads; the gradient is copied by the caller into that layout with zeros in the
+   padding columns, which makes their products vanish (the input then needs (kw - 1) * dw + 16
+   readable elements after its end). A tile is 3 output channels x 9 entries of k (27 registers of
+   partial sums over positions, added up at the end of each chunk of images, sized by the caller to
+   stay in the L2 cache). */
+#include <immintrin.h>
+#include <stdlib.h>
+
+#define LANES 16
+#define MAX_SEGMENTS LANES
+
+typedef struct {
+    long batch, channels, height, width;         /* the padded input (N, C, Hp, Wp) */
+    long out_channels, output_height, output_width;
+    long depth;                                 /* K = C * kh * kw: the entries of offsets */
+} shape_t;
+
+int has_avx512(void) {
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("fma");
+}
+
+/* ---- forward ---- */
+
+#define ROWS 8
+#define VECTORS 3
+#define TILE (LANES * VECTORS)
+
+/* The lanes of one vector of output positions q, q + 1, ... (over image, output row, output column):
+   segment i's lanes (mask) read input + offsets[k] + input[i] + lane and write output + output[i] + lane. */
+typedef struct {
+    long input[MAX_SEGMENTS], output[MAX_SEGMENTS];
+    __mmask16 mask[MAX_SEGMENTS];
+    int count;
+} vector_t;
+
+static void describe_vector(const shape_t *s, long q, vector_t *vector) {
+    long pixels = s->output_height * s->output_width, total = s->batch * pixels;
+    vector->count = 0;
+    for (int i = 0; i < MAX_SEGMENTS; i++) vector->input[i] = vector->output[i] = 0, vector->mask[i] = 0;
+    for (int lane = 0; lane < LANES && q + lane < total;) {
+        long position = q + lane, n = position / pixels, pixel = position % pixels;
+        long row = pixel / s->output_width, column = pixel % s->output_width;
+        long run = s->output_width - column;
+        if (run > LANES - lane) run = LANES - lane;
+        if (run > total - position) run = total - position;
+        int i = vector->count++;
+        vector->input[i] = n * s->channels * s->height * s->width + row * s->width + column - lane;
+        vector->output[i] = n * s->out_channels * pixels + row * s->output_width + column - lane;
+        vector->mask[i] = (__mmask16)(((1u << run) - 1) << lane);
+        lane += run;
+    }
+}
+
+__attribute__((target("avx512f,fma")))
+static void forward_tile(const float *const sources[VECTORS], const long *offsets, const float *weight,
+                         float *output, long depth, long pixels, const vector_t vectors[VECTORS], long rows) {
+    __m512 acc[ROWS][VECTORS];
+    for (int r = 0; r < ROWS; r++)
+        for (int v = 0; v < VECTORS; v++) acc[r][v] = _mm512_setzero_ps();
+    const float *source0 = sources[0], *source1 = sources[1], *source2 = sources[2];
+    for (long k = 0; k < depth; k++, weight += ROWS) {
+        long offset = offsets[k];
+        __m512 in0 = _mm512_loadu_ps(source0 + offset);
+        __m512 in1 = _mm512_loadu_ps(source1 + offset);
+        __m512 in2 = _mm512_loadu_ps(source2 + offset);
+        for (int r = 0; r < ROWS; r++) {
+            __m512 w = _mm512_set1_ps(weight[r]);
+            acc[r][0] = _mm512_fmadd_ps(w, in0, acc[r][0]);
+            acc[r][1] = _mm512_fmadd_ps(w, in1, acc[r][1]);
+            acc[r][2] = _mm512_fmadd_ps(w, in2, acc[r][2]);
+        }
+    }
+    for (int r = 0; r < ROWS; r++)
+        if (r < rows)
+            for (int v = 0; v < VECTORS; v++)
+                for (int i = 0; i < MAX_SEGMENTS; i++)
+                    if (i < vectors[v].count)
+                        _mm512_mask_storeu_ps(output + r * pixels + vectors[v].output[i], vectors[v].mask[i], acc[r][v]);
+}
+
+__attribute__((target("avx512f,fma")))
+int convolution_forward_float32(const float *input, const float *packed_weight, const long *offsets,
+                                float *output, const shape_t *s) {
+    long pixels = s->output_height * s->output_width, total = s->batch * pixels;
+    long blocks = (s->out_channels + ROWS - 1) / ROWS;
+    float *packed = aligned_alloc(64, sizeof(float) * TILE * s->depth);
+    long *packed_offsets = malloc(sizeof(long) * s->depth);
+    if (!packed || !packed_offsets) {
+        free(packed);
+        free(packed_offsets);
+        return -1;
+    }
+    for (long k = 0; k < s->depth; k++) packed_offsets[k] = k * TILE;
+    for (long q = 0; q < total; q += TILE) {
+        vector_t vectors[VECTORS];
+        int split = 0;
+        for (int v = 0; v < VECTORS; v++) {
+            describe_vector(s, q + v * LANES, &vectors[v]);
+            split |= vectors[v].count != 1;
+        }
+        const float *sources[VECTORS];
+        const long *source_offsets = offsets;
+        if (split) {
+            for (long k = 0; k < s->depth; k++)
+                for (int v = 0; v < VECTORS; v++) {
+                    const float *base = input + offsets[k];
+                    __m512 value = _mm512_setzero_ps();
+                    for (int i = 0; i < vectors[v].count; i++)
+                        value = _mm512_mask_loadu_ps(value, vectors[v].mask[i], base + vectors[v].input[i]);
+                    _mm512_store_ps(packed + k * TILE + v * LANES, value);
+                }
+            for (int v = 0; v < VECTORS; v++) sources[v] = packed + v * LANES;
+            source_offsets = packed_offsets;
+        } else {
+            for (int v = 0; v < VECTORS; v++) sources[v] = input + vectors[v].input[0];
+        }
+        for (long b = 0; b < blocks; b++) {
+            long rows = s->out_channels - b * ROWS < ROWS ? s->out_channels - b * ROWS : ROWS;
+            forward_tile(sources, source_offsets, packed_weight + b * s->depth * ROWS,
+                         output + b * ROWS * pixels, s->depth, pixels, vectors, rows);
+        }
+    }
+    free(packed);
+    free(packed_offsets);
+    return 0;
+}
+
+/* ---- weight gradient ---- */
+
+#define GRAD_ROWS 3
+#define ENTRIES 9
+
+/* grad_weight (O, K) = sum over n and positions p < OH * Wp of grad[n, o, p] * input[n, offsets[k] + p],
+   grad (N, O, OH, Wp) with zeros in the columns past OW. */
+__attribute__((target("avx512f,fma")))
+void convolution_weight_float32(const float *input, const float *grad, const long *offsets,
+                                float *grad_weight, const shape_t *s, long images_per_chunk) {
+    long positions = s->output_height * s->width, image = s->channels * s->height * s->width;
+    long vectors = (positions + LANES - 1) / LANES;
+    __mmask16 tail = (__mmask16)(positions % LANES ? (1u << (positions % LANES)) - 1 : 0xFFFF);
+    for (long o = 0; o < s->out_channels * s->depth; o++) grad_weight[o] = 0;
+    for (long first = 0; first < s->batch; first += images_per_chunk) {
+        long last = first + images_per_chunk < s->batch ? first + images_per_chunk : s->batch;
+        for (long o = 0; o < s->out_channels; o += GRAD_ROWS)
+        for (long k = 0; k < s->depth; k += ENTRIES) {
+            /* Rows and entries past the end repeat the last one; their sums are not stored. */
+            long rows[GRAD_ROWS], entries[ENTRIES];
+            for (int r = 0; r < GRAD_ROWS; r++) rows[r] = o + r < s->out_channels ? o + r : s->out_channels - 1;
+            for (int e = 0; e < ENTRIES; e++) entries[e] = offsets[k + e < s->depth ? k + e : s->depth - 1];
+            __m512 acc[GRAD_ROWS][ENTRIES];
+            for (int r = 0; r < GRAD_ROWS; r++)
+                for (int e = 0; e < ENTRIES; e++) acc[r][e] = _mm512_setzero_ps();
+            for (long n = first; n < last; n++) {
+                const float *g0 = grad + (n * s->out_channels + rows[0]) * positions;
+                const float *g1 = grad + (n * s->out_channels + rows[1]) * positions;
+                const float *g2 = grad + (n * s->out_channels + rows[2]) * positions;
+                const float *x = input + n * image;
+                for (long v = 0; v < vectors; v++) {
+                    long p = v * LANES;
+                    __mmask16 mask = v == vectors - 1 ? tail : 0xFFFF;
+                    __m512 grad0 = _mm512_maskz_loadu_ps(mask, g0 + p);
+                    __m512 grad1 = _mm512_maskz_loadu_ps(mask, g1 + p);
+                    __m512 grad2 = _mm512_maskz_loadu_ps(mask, g2 + p);
+                    /* A zero gradient lane makes its product zero: the input needs no mask, only readable memory. */
+                    for (int e = 0; e < ENTRIES; e++) {
+                        __m512 in = _mm512_loadu_ps(x + entries[e] + p);
+                        __asm__("" : "+v"(in));  /* one load for three FMAs, not one folded into each */
+                        acc[0][e] = _mm512_fmadd_ps(grad0, in, acc[0][e]);
+                        acc[1][e] = _mm512_fmadd_ps(grad1, in, acc[1][e]);
+                        acc[2][e] = _mm512_fmadd_ps(grad2, in, acc[2][e]);
+                    }
+                }
+            }
+            float sums[GRAD_ROWS][ENTRIES];
+            for (int r = 0; r < GRAD_ROWS; r++)
+                for (int e = 0; e < ENTRIES; e++) sums[r][e] = _mm512_reduce_add_ps(acc[r][e]);
+            for (int r = 0; r < GRAD_ROWS; r++)
+                for (int e = 0; e < ENTRIES; e++)
+                    if (o + r < s->out_channels && k + e < s->depth)
+                        grad_weight[(o + r) * s->depth + k + e] += sums[r][e];
+        }
+    }
+}
