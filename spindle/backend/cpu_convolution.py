@@ -1,18 +1,21 @@
 """Direct convolution on the CPU: the C kernels of ``kernels/convolution.c`` (AVX-512, float32).
 
-For float32 NumPy arrays, stride 1 and one group, ``spindle.ops.convolution`` hands its forward
-product and its weight gradient to these kernels instead of building the im2col matrix: they read
-the zero-padded input in place, which saves the im2col copy (kh * kw times the input) and keeps the
-arithmetic in registers (see the C file). The input gradient of such a convolution is itself one
-(the "full" convolution with the flipped kernel), so it runs here too. Everything else, and every
-machine without AVX-512 or a C compiler, keeps the im2col + GEMM path, which is also the GPU's.
+For float32 NumPy arrays and one group, ``spindle.ops.convolution`` hands its forward product and
+its weight gradient to these kernels instead of building the im2col matrix: they read the
+zero-padded input in place (split into stride phases, see ``_planes``), which saves the im2col copy
+(kh * kw times the input) and keeps the arithmetic in registers (see the C file). The input gradient
+of a stride-1 convolution is itself one (the "full" convolution with the flipped kernel), so it runs
+here too. Everything else, and every machine without AVX-512 or a C compiler, keeps the im2col +
+GEMM path, which is also the GPU's.
 """
 import ctypes
 import functools
+from typing import NamedTuple
 
 import numpy
 
 from . import native
+from .threads import get_num_threads
 
 _ROWS = 8  # output channels per forward tile: ROWS in convolution.c
 _GRADIENT_SLACK = 16  # readable elements the weight kernel needs after the input, beyond (kw - 1) * dw
@@ -29,8 +32,9 @@ def _kernels():
     library = native.library("convolution")
     if library is None or not library.has_avx512():
         return None
-    library.convolution_forward_float32.argtypes = [ctypes.c_void_p] * 4 + [ctypes.POINTER(_Shape)]
-    library.convolution_weight_float32.argtypes = [ctypes.c_void_p] * 4 + [ctypes.POINTER(_Shape), ctypes.c_long]
+    library.convolution_forward_float32.argtypes = [ctypes.c_void_p] * 4 + [ctypes.POINTER(_Shape), ctypes.c_long]
+    library.convolution_weight_float32.argtypes = (
+        [ctypes.c_void_p] * 4 + [ctypes.POINTER(_Shape), ctypes.c_long, ctypes.c_long])
     library.convolution_weight_float32.restype = None
     return library
 
@@ -40,52 +44,72 @@ def applies(x, weight_or_grad, geometry):
     this output gradient for the weight gradient)."""
     return (native.enabled and type(x) is numpy.ndarray and type(weight_or_grad) is numpy.ndarray
             and x.dtype == numpy.float32 and weight_or_grad.dtype == numpy.float32
-            and geometry.groups == 1 and geometry.stride == (1, 1) and _kernels() is not None)
+            and geometry.groups == 1 and _kernels() is not None)
 
 
-def _padded(x, geometry, slack=0):
-    """``x`` (N, C, H, W) zero-padded as ``geometry`` says, C-contiguous, with ``slack`` zeros after it."""
+class _Planes(NamedTuple):
+    """The kernels' view of an input: ``array`` (N, C * sh * sw, Hq, Wq), C-contiguous, followed by
+    readable zeros, and the input offset of each (channel, kernel row, kernel column) relative to an
+    output position (``offsets``, int64 (C * kh * kw,))."""
+
+    array: numpy.ndarray
+    offsets: numpy.ndarray
+
+
+def _planes(x, geometry, slack=0):
+    """``x`` (N, C, H, W) zero-padded and split into its stride phases, with ``slack`` more zeros.
+
+    With stride (sh, sw), output pixel (oh, ow) reads padded pixel (oh * sh + i * dh, ow * sw + j * dw)
+    at kernel offset (i, j). Plane (c, a, b) holds the padded pixels (r * sh + a, q * sw + b) at (r, q),
+    so that pixel is (oh + i * dh // sh, ow + j * dw // sw) of plane (c, i * dh % sh, j * dw % sw):
+    in the planes every convolution reads like a stride-1 one, which the kernels compute. For stride 1
+    this is just the padded input.
+    """
     (top, bottom), (left, right) = geometry.padding
+    (stride_h, stride_w), (dilation_h, dilation_w) = geometry.stride, geometry.dilation
     batch, channels, height, width = x.shape
-    if not (top or bottom or left or right or slack) and x.flags.c_contiguous:
-        return x
-    shape = (batch, channels, top + height + bottom, left + width + right)
-    storage = numpy.zeros(numpy.prod(shape) + slack, dtype=x.dtype)
-    padded = storage[: storage.size - slack].reshape(shape)
-    padded[:, :, top : top + height, left : left + width] = x
-    return padded
+    plane_height = -(-(top + height + bottom) // stride_h)
+    plane_width = -(-(left + width + right) // stride_w)
+    shape = (batch, channels, stride_h, stride_w, plane_height, plane_width)
+    if not (top or bottom or left or right or slack) and stride_h == stride_w == 1 and x.flags.c_contiguous:
+        planes = x.reshape(shape)
+    else:
+        storage = numpy.zeros(numpy.prod(shape) + slack, dtype=x.dtype)
+        planes = storage[: storage.size - slack].reshape(shape)
+        if stride_h == stride_w == 1:
+            planes[:, :, 0, 0, top : top + height, left : left + width] = x
+        else:
+            padded = numpy.zeros((batch, channels, plane_height * stride_h, plane_width * stride_w), dtype=x.dtype)
+            padded[:, :, top : top + height, left : left + width] = x
+            planes[...] = padded.reshape(batch, channels, plane_height, stride_h, plane_width, stride_w).transpose(
+                0, 1, 3, 5, 2, 4)
+    rows = numpy.arange(geometry.kernel_size[0]) * dilation_h
+    columns = numpy.arange(geometry.kernel_size[1]) * dilation_w
+    plane = (numpy.arange(channels)[:, None, None] * stride_h + rows[None, :, None] % stride_h) * stride_w \
+        + columns[None, None, :] % stride_w
+    offsets = (plane * (plane_height * plane_width) + (rows // stride_h)[None, :, None] * plane_width
+               + (columns // stride_w)[None, None, :])
+    return _Planes(planes.reshape(batch, -1, plane_height, plane_width), offsets.reshape(-1))
 
 
-def _offsets(padded, geometry):
-    """The input offset of each (channel, kernel row, kernel column), relative to an output position."""
-    channels, height, width = padded.shape[1:]
-    (kernel_height, kernel_width), (dilation_h, dilation_w) = geometry.kernel_size, geometry.dilation
-    return (numpy.arange(channels)[:, None, None] * (height * width)
-            + numpy.arange(kernel_height)[None, :, None] * (dilation_h * width)
-            + numpy.arange(kernel_width)[None, None, :] * dilation_w).reshape(-1)
-
-
-def _shape(padded, out_channels, geometry):
-    batch, channels, height, width = padded.shape
-    kernel_height, kernel_width = geometry.kernel_size
-    return _Shape(batch, channels, height, width, out_channels, *geometry.output_size,
-                  channels * kernel_height * kernel_width)
+def _shape(planes, out_channels, geometry):
+    batch, channels, height, width = planes.array.shape
+    return _Shape(batch, channels, height, width, out_channels, *geometry.output_size, planes.offsets.size)
 
 
 def forward(x, weight, geometry):
     """``conv2d(x, weight)`` without bias: ``x`` (N, C, H, W), ``weight`` (O, C, kh, kw) -> (N, O, OH, OW)."""
-    padded = _padded(x, geometry)
+    planes = _planes(x, geometry)
     out_channels = weight.shape[0]
     blocks = -(-out_channels // _ROWS)
     # (blocks, C * kh * kw, ROWS): the ROWS weights a tile broadcasts at one kernel entry are adjacent.
     packed = numpy.zeros((blocks * _ROWS, weight[0].size), dtype=numpy.float32)
     packed[:out_channels] = weight.reshape(out_channels, -1)
     packed = numpy.ascontiguousarray(packed.reshape(blocks, _ROWS, -1).transpose(0, 2, 1))
-    offsets = _offsets(padded, geometry)
     output = numpy.empty((x.shape[0], out_channels) + tuple(geometry.output_size), dtype=numpy.float32)
     status = _kernels().convolution_forward_float32(
-        padded.ctypes.data, packed.ctypes.data, offsets.ctypes.data, output.ctypes.data,
-        ctypes.byref(_shape(padded, out_channels, geometry)))
+        planes.array.ctypes.data, packed.ctypes.data, planes.offsets.ctypes.data, output.ctypes.data,
+        ctypes.byref(_shape(planes, out_channels, geometry)), get_num_threads())
     if status != 0:
         raise MemoryError("conv2d: could not allocate the convolution kernel's tile buffer")
     return output
@@ -93,17 +117,17 @@ def forward(x, weight, geometry):
 
 def weight_gradient(x, grad, geometry):
     """The weight gradient of ``conv2d``: ``x`` (N, C, H, W), ``grad`` (N, O, OH, OW) -> (O, C, kh, kw)."""
-    kernel_width, dilation_w = geometry.kernel_size[1], geometry.dilation[1]
-    padded = _padded(x, geometry, slack=(kernel_width - 1) * dilation_w + _GRADIENT_SLACK)
+    kernel_width, dilation_w, stride_w = geometry.kernel_size[1], geometry.dilation[1], geometry.stride[1]
+    planes = _planes(x, geometry, slack=(kernel_width - 1) * dilation_w // stride_w + _GRADIENT_SLACK)
     batch, out_channels, output_height, output_width = grad.shape
-    width = padded.shape[3]
-    # Positions run over the padded width: the gradient gets zero columns there.
+    width = planes.array.shape[3]
+    # Positions run over the planes' width: the gradient gets zero columns there.
     grad_rows = numpy.zeros((batch, out_channels, output_height, width), dtype=numpy.float32)
     grad_rows[..., :output_width] = grad
-    offsets = _offsets(padded, geometry)
     grad_weight = numpy.empty((out_channels, x.shape[1]) + tuple(geometry.kernel_size), dtype=numpy.float32)
-    image_bytes = (out_channels + x.shape[1]) * padded[0, 0].size * 4
+    image_bytes = (planes.array[0].size + grad_rows[0].size) * 4
     _kernels().convolution_weight_float32(
-        padded.ctypes.data, grad_rows.ctypes.data, offsets.ctypes.data, grad_weight.ctypes.data,
-        ctypes.byref(_shape(padded, out_channels, geometry)), max(1, _CHUNK_BYTES // image_bytes))
+        planes.array.ctypes.data, grad_rows.ctypes.data, planes.offsets.ctypes.data, grad_weight.ctypes.data,
+        ctypes.byref(_shape(planes, out_channels, geometry)), max(1, _CHUNK_BYTES // image_bytes),
+        get_num_threads())
     return grad_weight

@@ -22,6 +22,8 @@
 #include <immintrin.h>
 #include <stdlib.h>
 
+#include "parallel.h"
+
 #define LANES 16
 #define MAX_SEGMENTS LANES
 
@@ -95,20 +97,32 @@ static void forward_tile(const float *const sources[VECTORS], const long *offset
                         _mm512_mask_storeu_ps(output + r * pixels + vectors[v].output[i], vectors[v].mask[i], acc[r][v]);
 }
 
+typedef struct {
+    const float *input, *packed_weight;
+    const long *offsets;
+    float *output;
+    const shape_t *s;
+    int failed;
+} forward_job_t;
+
+/* Tiles [first, last) of the forward product (one thread's share). */
 __attribute__((target("avx512f,fma")))
-int convolution_forward_float32(const float *input, const float *packed_weight, const long *offsets,
-                                float *output, const shape_t *s) {
-    long pixels = s->output_height * s->output_width, total = s->batch * pixels;
+static void forward_tiles(long first, long last, void *context) {
+    forward_job_t *job = context;
+    const shape_t *s = job->s;
+    long pixels = s->output_height * s->output_width;
     long blocks = (s->out_channels + ROWS - 1) / ROWS;
     float *packed = aligned_alloc(64, sizeof(float) * TILE * s->depth);
     long *packed_offsets = malloc(sizeof(long) * s->depth);
     if (!packed || !packed_offsets) {
         free(packed);
         free(packed_offsets);
-        return -1;
+        job->failed = 1;
+        return;
     }
     for (long k = 0; k < s->depth; k++) packed_offsets[k] = k * TILE;
-    for (long q = 0; q < total; q += TILE) {
+    for (long tile = first; tile < last; tile++) {
+        long q = tile * TILE;
         vector_t vectors[VECTORS];
         int split = 0;
         for (int v = 0; v < VECTORS; v++) {
@@ -116,11 +130,11 @@ int convolution_forward_float32(const float *input, const float *packed_weight, 
             split |= vectors[v].count != 1;
         }
         const float *sources[VECTORS];
-        const long *source_offsets = offsets;
+        const long *source_offsets = job->offsets;
         if (split) {
             for (long k = 0; k < s->depth; k++)
                 for (int v = 0; v < VECTORS; v++) {
-                    const float *base = input + offsets[k];
+                    const float *base = job->input + job->offsets[k];
                     __m512 value = _mm512_setzero_ps();
                     for (int i = 0; i < vectors[v].count; i++)
                         value = _mm512_mask_loadu_ps(value, vectors[v].mask[i], base + vectors[v].input[i]);
@@ -129,17 +143,25 @@ int convolution_forward_float32(const float *input, const float *packed_weight, 
             for (int v = 0; v < VECTORS; v++) sources[v] = packed + v * LANES;
             source_offsets = packed_offsets;
         } else {
-            for (int v = 0; v < VECTORS; v++) sources[v] = input + vectors[v].input[0];
+            for (int v = 0; v < VECTORS; v++) sources[v] = job->input + vectors[v].input[0];
         }
         for (long b = 0; b < blocks; b++) {
             long rows = s->out_channels - b * ROWS < ROWS ? s->out_channels - b * ROWS : ROWS;
-            forward_tile(sources, source_offsets, packed_weight + b * s->depth * ROWS,
-                         output + b * ROWS * pixels, s->depth, pixels, vectors, rows);
+            forward_tile(sources, source_offsets, job->packed_weight + b * s->depth * ROWS,
+                         job->output + b * ROWS * pixels, s->depth, pixels, vectors, rows);
         }
     }
     free(packed);
     free(packed_offsets);
-    return 0;
+}
+
+/* Returns 0, or -1 where a tile buffer could not be allocated. */
+int convolution_forward_float32(const float *input, const float *packed_weight, const long *offsets,
+                                float *output, const shape_t *s, long threads) {
+    forward_job_t job = {input, packed_weight, offsets, output, s, 0};
+    long tiles = (s->batch * s->output_height * s->output_width + TILE - 1) / TILE;
+    parallel_for(tiles, threads, forward_tiles, &job);
+    return job.failed ? -1 : 0;
 }
 
 /* ---- weight gradient ---- */
@@ -147,23 +169,32 @@ int convolution_forward_float32(const float *input, const float *packed_weight, 
 #define GRAD_ROWS 3
 #define ENTRIES 9
 
-/* grad_weight (O, K) = sum over n and positions p < OH * Wp of grad[n, o, p] * input[n, offsets[k] + p],
-   grad (N, O, OH, Wp) with zeros in the columns past OW. */
+typedef struct {
+    const float *input, *grad;
+    const long *offsets;
+    float *grad_weight;
+    const shape_t *s;
+    long images_per_chunk;
+} weight_job_t;
+
+/* Tiles [first, last) of the weight gradient, numbered over (3 output channels, 9 entries of k). */
 __attribute__((target("avx512f,fma")))
-void convolution_weight_float32(const float *input, const float *grad, const long *offsets,
-                                float *grad_weight, const shape_t *s, long images_per_chunk) {
+static void weight_tiles(long first_tile, long last_tile, void *context) {
+    weight_job_t *job = context;
+    const shape_t *s = job->s;
+    const float *input = job->input, *grad = job->grad;
     long positions = s->output_height * s->width, image = s->channels * s->height * s->width;
     long vectors = (positions + LANES - 1) / LANES;
+    long entry_blocks = (s->depth + ENTRIES - 1) / ENTRIES;
     __mmask16 tail = (__mmask16)(positions % LANES ? (1u << (positions % LANES)) - 1 : 0xFFFF);
-    for (long o = 0; o < s->out_channels * s->depth; o++) grad_weight[o] = 0;
-    for (long first = 0; first < s->batch; first += images_per_chunk) {
-        long last = first + images_per_chunk < s->batch ? first + images_per_chunk : s->batch;
-        for (long o = 0; o < s->out_channels; o += GRAD_ROWS)
-        for (long k = 0; k < s->depth; k += ENTRIES) {
+    for (long first = 0; first < s->batch; first += job->images_per_chunk) {
+        long last = first + job->images_per_chunk < s->batch ? first + job->images_per_chunk : s->batch;
+        for (long tile = first_tile; tile < last_tile; tile++) {
+            long o = tile / entry_blocks * GRAD_ROWS, k = tile % entry_blocks * ENTRIES;
             /* Rows and entries past the end repeat the last one; their sums are not stored. */
             long rows[GRAD_ROWS], entries[ENTRIES];
             for (int r = 0; r < GRAD_ROWS; r++) rows[r] = o + r < s->out_channels ? o + r : s->out_channels - 1;
-            for (int e = 0; e < ENTRIES; e++) entries[e] = offsets[k + e < s->depth ? k + e : s->depth - 1];
+            for (int e = 0; e < ENTRIES; e++) entries[e] = job->offsets[k + e < s->depth ? k + e : s->depth - 1];
             __m512 acc[GRAD_ROWS][ENTRIES];
             for (int r = 0; r < GRAD_ROWS; r++)
                 for (int e = 0; e < ENTRIES; e++) acc[r][e] = _mm512_setzero_ps();
@@ -194,7 +225,17 @@ void convolution_weight_float32(const float *input, const float *grad, const lon
             for (int r = 0; r < GRAD_ROWS; r++)
                 for (int e = 0; e < ENTRIES; e++)
                     if (o + r < s->out_channels && k + e < s->depth)
-                        grad_weight[(o + r) * s->depth + k + e] += sums[r][e];
+                        job->grad_weight[(o + r) * s->depth + k + e] += sums[r][e];
         }
     }
+}
+
+/* grad_weight (O, K) = sum over n and positions p < OH * Wp of grad[n, o, p] * input[n, offsets[k] + p],
+   grad (N, O, OH, Wp) with zeros in the columns past OW. */
+void convolution_weight_float32(const float *input, const float *grad, const long *offsets,
+                                float *grad_weight, const shape_t *s, long images_per_chunk, long threads) {
+    weight_job_t job = {input, grad, offsets, grad_weight, s, images_per_chunk};
+    for (long i = 0; i < s->out_channels * s->depth; i++) grad_weight[i] = 0;
+    long tiles = (s->out_channels + GRAD_ROWS - 1) / GRAD_ROWS * ((s->depth + ENTRIES - 1) / ENTRIES);
+    parallel_for(tiles, threads, weight_tiles, &job);
 }
