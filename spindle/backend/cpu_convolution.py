@@ -18,7 +18,7 @@ from . import native
 from .threads import get_num_threads
 
 _ROWS = 8  # output channels per forward tile: ROWS in convolution.c
-_GRADIENT_SLACK = 16  # readable elements the weight kernel needs after the input, beyond (kw - 1) * dw
+_GRADIENT_CHANNELS = 32  # output channels per weight-gradient tile: 16 * GRAD_VECTORS in convolution.c
 _CHUNK_BYTES = 2**20  # images per weight-gradient chunk: about this much input and gradient (the L2 cache)
 
 
@@ -34,7 +34,7 @@ def _kernels():
         return None
     library.convolution_forward_float32.argtypes = [ctypes.c_void_p] * 4 + [ctypes.POINTER(_Shape), ctypes.c_long]
     library.convolution_weight_float32.argtypes = (
-        [ctypes.c_void_p] * 4 + [ctypes.POINTER(_Shape), ctypes.c_long, ctypes.c_long])
+        [ctypes.c_void_p] * 4 + [ctypes.POINTER(_Shape), ctypes.c_long, ctypes.c_long, ctypes.c_long])
     library.convolution_weight_float32.restype = None
     return library
 
@@ -56,8 +56,8 @@ class _Planes(NamedTuple):
     offsets: numpy.ndarray
 
 
-def _planes(x, geometry, slack=0):
-    """``x`` (N, C, H, W) zero-padded and split into its stride phases, with ``slack`` more zeros.
+def _planes(x, geometry):
+    """``x`` (N, C, H, W) zero-padded and split into its stride phases.
 
     With stride (sh, sw), output pixel (oh, ow) reads padded pixel (oh * sh + i * dh, ow * sw + j * dw)
     at kernel offset (i, j). Plane (c, a, b) holds the padded pixels (r * sh + a, q * sw + b) at (r, q),
@@ -66,30 +66,36 @@ def _planes(x, geometry, slack=0):
     this is just the padded input.
     """
     (top, bottom), (left, right) = geometry.padding
-    (stride_h, stride_w), (dilation_h, dilation_w) = geometry.stride, geometry.dilation
+    strides, dilation = geometry.stride, geometry.dilation
     batch, channels, height, width = x.shape
-    plane_height = -(-(top + height + bottom) // stride_h)
-    plane_width = -(-(left + width + right) // stride_w)
-    shape = (batch, channels, stride_h, stride_w, plane_height, plane_width)
-    if not (top or bottom or left or right or slack) and stride_h == stride_w == 1 and x.flags.c_contiguous:
+    plane_height = -(-(top + height + bottom) // strides[0])
+    plane_width = -(-(left + width + right) // strides[1])
+    shape = (batch, channels, strides[0], strides[1], plane_height, plane_width)
+    if not (top or bottom or left or right) and strides == (1, 1) and x.flags.c_contiguous:
         planes = x.reshape(shape)
     else:
-        storage = numpy.zeros(numpy.prod(shape) + slack, dtype=x.dtype)
-        planes = storage[: storage.size - slack].reshape(shape)
-        if stride_h == stride_w == 1:
-            planes[:, :, 0, 0, top : top + height, left : left + width] = x
-        else:
-            padded = numpy.zeros((batch, channels, plane_height * stride_h, plane_width * stride_w), dtype=x.dtype)
-            padded[:, :, top : top + height, left : left + width] = x
-            planes[...] = padded.reshape(batch, channels, plane_height, stride_h, plane_width, stride_w).transpose(
-                0, 1, 3, 5, 2, 4)
-    rows = numpy.arange(geometry.kernel_size[0]) * dilation_h
-    columns = numpy.arange(geometry.kernel_size[1]) * dilation_w
-    plane = (numpy.arange(channels)[:, None, None] * stride_h + rows[None, :, None] % stride_h) * stride_w \
-        + columns[None, None, :] % stride_w
-    offsets = (plane * (plane_height * plane_width) + (rows // stride_h)[None, :, None] * plane_width
-               + (columns // stride_w)[None, None, :])
+        planes = numpy.zeros(shape, dtype=x.dtype)
+        for row_phase in range(strides[0]):
+            rows = _phase_slices(row_phase, strides[0], top, height)
+            for column_phase in range(strides[1]):
+                columns = _phase_slices(column_phase, strides[1], left, width)
+                planes[:, :, row_phase, column_phase, rows[0], columns[0]] = x[:, :, rows[1], columns[1]]
+    rows = numpy.arange(geometry.kernel_size[0]) * dilation[0]
+    columns = numpy.arange(geometry.kernel_size[1]) * dilation[1]
+    plane = (numpy.arange(channels)[:, None, None] * strides[0] + rows[None, :, None] % strides[0]) * strides[1] \
+        + columns[None, None, :] % strides[1]
+    offsets = (plane * (plane_height * plane_width) + (rows // strides[0])[None, :, None] * plane_width
+               + (columns // strides[1])[None, None, :])
     return _Planes(planes.reshape(batch, -1, plane_height, plane_width), offsets.reshape(-1))
+
+
+def _phase_slices(phase, stride, before, size):
+    """Along one axis: (slice of the phase's plane, slice of the input) holding the same pixels, for
+    the padded positions ``r * stride + phase`` that are input pixels (``before`` padding in front)."""
+    first = (phase - before) % stride  # the first input pixel in this phase
+    count = len(range(first, size, stride))
+    start = (first + before) // stride
+    return slice(start, start + count), slice(first, size, stride)
 
 
 def _shape(planes, out_channels, geometry):
@@ -117,17 +123,17 @@ def forward(x, weight, geometry):
 
 def weight_gradient(x, grad, geometry):
     """The weight gradient of ``conv2d``: ``x`` (N, C, H, W), ``grad`` (N, O, OH, OW) -> (O, C, kh, kw)."""
-    kernel_width, dilation_w, stride_w = geometry.kernel_size[1], geometry.dilation[1], geometry.stride[1]
-    planes = _planes(x, geometry, slack=(kernel_width - 1) * dilation_w // stride_w + _GRADIENT_SLACK)
-    batch, out_channels, output_height, output_width = grad.shape
-    width = planes.array.shape[3]
-    # Positions run over the planes' width: the gradient gets zero columns there.
-    grad_rows = numpy.zeros((batch, out_channels, output_height, width), dtype=numpy.float32)
-    grad_rows[..., :output_width] = grad
-    grad_weight = numpy.empty((out_channels, x.shape[1]) + tuple(geometry.kernel_size), dtype=numpy.float32)
-    image_bytes = (planes.array[0].size + grad_rows[0].size) * 4
+    planes = _planes(x, geometry)
+    batch, out_channels = grad.shape[:2]
+    # Channels last, zero-padded to whole tiles: a tile's output channels are one vector load.
+    padded_channels = -(-out_channels // _GRADIENT_CHANNELS) * _GRADIENT_CHANNELS
+    grad_last = numpy.zeros((batch,) + tuple(geometry.output_size) + (padded_channels,), dtype=numpy.float32)
+    grad_last[..., :out_channels] = grad.transpose(0, 2, 3, 1)
+    grad_weight = numpy.empty((planes.offsets.size, padded_channels), dtype=numpy.float32)
+    image_bytes = (planes.array[0].size + grad_last[0].size) * 4
     _kernels().convolution_weight_float32(
-        planes.array.ctypes.data, grad_rows.ctypes.data, planes.offsets.ctypes.data, grad_weight.ctypes.data,
-        ctypes.byref(_shape(planes, out_channels, geometry)), max(1, _CHUNK_BYTES // image_bytes),
-        get_num_threads())
-    return grad_weight
+        planes.array.ctypes.data, grad_last.ctypes.data, planes.offsets.ctypes.data, grad_weight.ctypes.data,
+        ctypes.byref(_shape(planes, out_channels, geometry)), padded_channels,
+        max(1, _CHUNK_BYTES // image_bytes), get_num_threads())
+    return numpy.ascontiguousarray(grad_weight[:, :out_channels].T).reshape(
+        (out_channels, x.shape[1]) + tuple(geometry.kernel_size))

@@ -166,76 +166,66 @@ int convolution_forward_float32(const float *input, const float *packed_weight, 
 
 /* ---- weight gradient ---- */
 
-#define GRAD_ROWS 3
-#define ENTRIES 9
+#define GRAD_VECTORS 2   /* vectors of 16 output channels per weight-gradient tile */
+#define ENTRIES 12       /* kernel entries k per weight-gradient tile */
 
 typedef struct {
     const float *input, *grad;
     const long *offsets;
     float *grad_weight;
     const shape_t *s;
-    long images_per_chunk;
+    long padded_channels, images_per_chunk;
 } weight_job_t;
 
-/* Tiles [first, last) of the weight gradient, numbered over (3 output channels, 9 entries of k). */
+/* Tiles [first, last) of the weight gradient, numbered over (32 output channels, 12 entries of k). */
 __attribute__((target("avx512f,fma")))
 static void weight_tiles(long first_tile, long last_tile, void *context) {
     weight_job_t *job = context;
     const shape_t *s = job->s;
-    const float *input = job->input, *grad = job->grad;
-    long positions = s->output_height * s->width, image = s->channels * s->height * s->width;
-    long vectors = (positions + LANES - 1) / LANES;
+    long channels = job->padded_channels, image = s->channels * s->height * s->width;
+    long pixels = s->output_height * s->output_width;
     long entry_blocks = (s->depth + ENTRIES - 1) / ENTRIES;
-    __mmask16 tail = (__mmask16)(positions % LANES ? (1u << (positions % LANES)) - 1 : 0xFFFF);
     for (long first = 0; first < s->batch; first += job->images_per_chunk) {
         long last = first + job->images_per_chunk < s->batch ? first + job->images_per_chunk : s->batch;
         for (long tile = first_tile; tile < last_tile; tile++) {
-            long o = tile / entry_blocks * GRAD_ROWS, k = tile % entry_blocks * ENTRIES;
-            /* Rows and entries past the end repeat the last one; their sums are not stored. */
-            long rows[GRAD_ROWS], entries[ENTRIES];
-            for (int r = 0; r < GRAD_ROWS; r++) rows[r] = o + r < s->out_channels ? o + r : s->out_channels - 1;
+            long o = tile / entry_blocks * LANES * GRAD_VECTORS, k = tile % entry_blocks * ENTRIES;
+            /* Entries past the end repeat the last one; their sums are not stored. */
+            long entries[ENTRIES];
             for (int e = 0; e < ENTRIES; e++) entries[e] = job->offsets[k + e < s->depth ? k + e : s->depth - 1];
-            __m512 acc[GRAD_ROWS][ENTRIES];
-            for (int r = 0; r < GRAD_ROWS; r++)
-                for (int e = 0; e < ENTRIES; e++) acc[r][e] = _mm512_setzero_ps();
+            __m512 acc[GRAD_VECTORS][ENTRIES];
+            for (int v = 0; v < GRAD_VECTORS; v++)
+                for (int e = 0; e < ENTRIES; e++) acc[v][e] = _mm512_setzero_ps();
             for (long n = first; n < last; n++) {
-                const float *g0 = grad + (n * s->out_channels + rows[0]) * positions;
-                const float *g1 = grad + (n * s->out_channels + rows[1]) * positions;
-                const float *g2 = grad + (n * s->out_channels + rows[2]) * positions;
-                const float *x = input + n * image;
-                for (long v = 0; v < vectors; v++) {
-                    long p = v * LANES;
-                    __mmask16 mask = v == vectors - 1 ? tail : 0xFFFF;
-                    __m512 grad0 = _mm512_maskz_loadu_ps(mask, g0 + p);
-                    __m512 grad1 = _mm512_maskz_loadu_ps(mask, g1 + p);
-                    __m512 grad2 = _mm512_maskz_loadu_ps(mask, g2 + p);
-                    /* A zero gradient lane makes its product zero: the input needs no mask, only readable memory. */
-                    for (int e = 0; e < ENTRIES; e++) {
-                        __m512 in = _mm512_loadu_ps(x + entries[e] + p);
-                        __asm__("" : "+v"(in));  /* one load for three FMAs, not one folded into each */
-                        acc[0][e] = _mm512_fmadd_ps(grad0, in, acc[0][e]);
-                        acc[1][e] = _mm512_fmadd_ps(grad1, in, acc[1][e]);
-                        acc[2][e] = _mm512_fmadd_ps(grad2, in, acc[2][e]);
+                const float *g = job->grad + n * pixels * channels + o;
+                const float *x = job->input + n * image;
+                for (long row = 0; row < s->output_height; row++, x += s->width)
+                    for (long column = 0; column < s->output_width; column++, g += channels) {
+                        __m512 grad0 = _mm512_loadu_ps(g), grad1 = _mm512_loadu_ps(g + LANES);
+                        for (int e = 0; e < ENTRIES; e++) {
+                            __m512 in = _mm512_set1_ps(x[entries[e] + column]);
+                            acc[0][e] = _mm512_fmadd_ps(grad0, in, acc[0][e]);
+                            acc[1][e] = _mm512_fmadd_ps(grad1, in, acc[1][e]);
+                        }
                     }
-                }
             }
-            float sums[GRAD_ROWS][ENTRIES];
-            for (int r = 0; r < GRAD_ROWS; r++)
-                for (int e = 0; e < ENTRIES; e++) sums[r][e] = _mm512_reduce_add_ps(acc[r][e]);
-            for (int r = 0; r < GRAD_ROWS; r++)
-                for (int e = 0; e < ENTRIES; e++)
-                    if (o + r < s->out_channels && k + e < s->depth)
-                        job->grad_weight[(o + r) * s->depth + k + e] += sums[r][e];
+            for (int e = 0; e < ENTRIES; e++)
+                if (k + e < s->depth)
+                    for (int v = 0; v < GRAD_VECTORS; v++) {
+                        float *out = job->grad_weight + (k + e) * channels + o + v * LANES;
+                        _mm512_storeu_ps(out, _mm512_add_ps(_mm512_loadu_ps(out), acc[v][e]));
+                    }
         }
     }
 }
 
-/* grad_weight (O, K) = sum over n and positions p < OH * Wp of grad[n, o, p] * input[n, offsets[k] + p],
-   grad (N, O, OH, Wp) with zeros in the columns past OW. */
+/* grad_weight (K, O') = sum over images n and output pixels (oh, ow) of
+   grad[n, oh, ow, o] * input[n, offsets[k] + oh * Wp + ow], with the gradient channels-last and its
+   channels zero-padded to O', a multiple of 32. */
 void convolution_weight_float32(const float *input, const float *grad, const long *offsets,
-                                float *grad_weight, const shape_t *s, long images_per_chunk, long threads) {
-    weight_job_t job = {input, grad, offsets, grad_weight, s, images_per_chunk};
-    for (long i = 0; i < s->out_channels * s->depth; i++) grad_weight[i] = 0;
-    long tiles = (s->out_channels + GRAD_ROWS - 1) / GRAD_ROWS * ((s->depth + ENTRIES - 1) / ENTRIES);
+                                float *grad_weight, const shape_t *s, long padded_channels,
+                                long images_per_chunk, long threads) {
+    weight_job_t job = {input, grad, offsets, grad_weight, s, padded_channels, images_per_chunk};
+    for (long i = 0; i < padded_channels * s->depth; i++) grad_weight[i] = 0;
+    long tiles = padded_channels / (LANES * GRAD_VECTORS) * ((s->depth + ENTRIES - 1) / ENTRIES);
     parallel_for(tiles, threads, weight_tiles, &job);
 }
