@@ -98,27 +98,79 @@ def _phase_slices(phase, stride, before, size):
     return slice(start, start + count), slice(first, size, stride)
 
 
-def _shape(planes, out_channels, geometry):
+def _shape(planes, out_channels, output_size):
     batch, channels, height, width = planes.array.shape
-    return _Shape(batch, channels, height, width, out_channels, *geometry.output_size, planes.offsets.size)
+    return _Shape(batch, channels, height, width, out_channels, *output_size, planes.offsets.size)
+
+
+def _convolve(planes, weight_matrix, output_size):
+    """The forward kernel: ``output[n, o, p] = sum over k of weight_matrix[o, k] * planes.array[n]`` at
+    ``planes.offsets[k]`` from output pixel p; ``weight_matrix`` (O, K) -> output (N, O, *output_size)."""
+    out_channels = weight_matrix.shape[0]
+    blocks = -(-out_channels // _ROWS)
+    # (blocks, K, ROWS): the ROWS weights a tile broadcasts at one kernel entry are adjacent.
+    packed = numpy.zeros((blocks * _ROWS, weight_matrix.shape[1]), dtype=numpy.float32)
+    packed[:out_channels] = weight_matrix
+    packed = numpy.ascontiguousarray(packed.reshape(blocks, _ROWS, -1).transpose(0, 2, 1))
+    output = numpy.empty((planes.array.shape[0], out_channels) + tuple(output_size), dtype=numpy.float32)
+    status = _kernels().convolution_forward_float32(
+        planes.array.ctypes.data, packed.ctypes.data, planes.offsets.ctypes.data, output.ctypes.data,
+        ctypes.byref(_shape(planes, out_channels, output_size)), get_num_threads())
+    if status != 0:
+        raise MemoryError("conv2d: could not allocate the convolution kernel's tile buffer")
+    return output
 
 
 def forward(x, weight, geometry):
     """``conv2d(x, weight)`` without bias: ``x`` (N, C, H, W), ``weight`` (O, C, kh, kw) -> (N, O, OH, OW)."""
-    planes = _planes(x, geometry)
-    out_channels = weight.shape[0]
-    blocks = -(-out_channels // _ROWS)
-    # (blocks, C * kh * kw, ROWS): the ROWS weights a tile broadcasts at one kernel entry are adjacent.
-    packed = numpy.zeros((blocks * _ROWS, weight[0].size), dtype=numpy.float32)
-    packed[:out_channels] = weight.reshape(out_channels, -1)
-    packed = numpy.ascontiguousarray(packed.reshape(blocks, _ROWS, -1).transpose(0, 2, 1))
-    output = numpy.empty((x.shape[0], out_channels) + tuple(geometry.output_size), dtype=numpy.float32)
-    status = _kernels().convolution_forward_float32(
-        planes.array.ctypes.data, packed.ctypes.data, planes.offsets.ctypes.data, output.ctypes.data,
-        ctypes.byref(_shape(planes, out_channels, geometry)), get_num_threads())
-    if status != 0:
-        raise MemoryError("conv2d: could not allocate the convolution kernel's tile buffer")
-    return output
+    return _convolve(_planes(x, geometry), weight.reshape(weight.shape[0], -1), geometry.output_size)
+
+
+def transposed(y, weight, geometry):
+    """``conv_transpose2d(y, weight)`` without bias, the adjoint of ``forward`` in its input (and the
+    input gradient of a convolution): ``y`` (N, O, OH, OW), ``weight`` (O, C, kh, kw) -> (N, C, H, W).
+
+    Kernel row i adds output row oh into padded input row oh * sh + i * dh: into stride phase
+    a = i * dh % sh, at row oh + u of that phase's plane, u = i * dh // sh. So each phase of the
+    result is a stride-1 convolution of y (zero-padded by the largest shift U in front) with the
+    kernel entries of that phase at offsets U - u: one kernel run per phase, each writing its pixels.
+    """
+    (stride_h, stride_w), (dilation_h, dilation_w) = geometry.stride, geometry.dilation
+    (top, _), (left, _) = geometry.padding
+    height, width = geometry.input_size
+    batch, out_channels, output_height, output_width = y.shape
+    channels = weight.shape[1]
+    row_steps = numpy.arange(geometry.kernel_size[0]) * dilation_h
+    column_steps = numpy.arange(geometry.kernel_size[1]) * dilation_w
+    row_shifts, column_shifts = row_steps // stride_h, column_steps // stride_w
+    phase_rows = [_phase_slices(phase, stride_h, top, height) for phase in range(stride_h)]
+    phase_columns = [_phase_slices(phase, stride_w, left, width) for phase in range(stride_w)]
+    # y padded so that every phase's rows [start, start + count) read inside it.
+    front, left_pad = int(row_shifts.max()), int(column_shifts.max())
+    back = max([0] + [rows.stop - output_height for rows, _ in phase_rows])
+    right = max([0] + [columns.stop - output_width for columns, _ in phase_columns])
+    padded = numpy.zeros((batch, out_channels, front + output_height + back, left_pad + output_width + right),
+                         dtype=numpy.float32)
+    padded[:, :, front : front + output_height, left_pad : left_pad + output_width] = y
+    plane_height, plane_width = padded.shape[2:]
+    x = numpy.empty((batch, channels, height, width), dtype=numpy.float32)
+    for row_phase, (plane_rows, x_rows) in enumerate(phase_rows):
+        kernel_rows = numpy.flatnonzero(row_steps % stride_h == row_phase)
+        for column_phase, (plane_columns, x_columns) in enumerate(phase_columns):
+            kernel_columns = numpy.flatnonzero(column_steps % stride_w == column_phase)
+            size = (plane_rows.stop - plane_rows.start, plane_columns.stop - plane_columns.start)
+            if min(size) <= 0:
+                continue
+            if kernel_rows.size == 0 or kernel_columns.size == 0:  # no kernel entry lands in this phase
+                x[:, :, x_rows, x_columns] = 0
+                continue
+            offsets = (numpy.arange(out_channels)[:, None, None] * (plane_height * plane_width)
+                       + (plane_rows.start + front - row_shifts[kernel_rows])[None, :, None] * plane_width
+                       + (plane_columns.start + left_pad - column_shifts[kernel_columns])[None, None, :])
+            # (C, O * rows * columns) in the offsets' (o, i, j) order.
+            weight_matrix = weight[:, :, kernel_rows][:, :, :, kernel_columns].transpose(1, 0, 2, 3).reshape(channels, -1)
+            x[:, :, x_rows, x_columns] = _convolve(_Planes(padded, offsets.reshape(-1)), weight_matrix, size)
+    return x
 
 
 def weight_gradient(x, grad, geometry):
@@ -133,7 +185,7 @@ def weight_gradient(x, grad, geometry):
     image_bytes = (planes.array[0].size + grad_last[0].size) * 4
     _kernels().convolution_weight_float32(
         planes.array.ctypes.data, grad_last.ctypes.data, planes.offsets.ctypes.data, grad_weight.ctypes.data,
-        ctypes.byref(_shape(planes, out_channels, geometry)), padded_channels,
+        ctypes.byref(_shape(planes, out_channels, geometry.output_size)), padded_channels,
         max(1, _CHUNK_BYTES // image_bytes), get_num_threads())
     return numpy.ascontiguousarray(grad_weight[:, :out_channels].T).reshape(
         (out_channels, x.shape[1]) + tuple(geometry.kernel_size))

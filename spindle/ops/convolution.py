@@ -219,6 +219,21 @@ def _flipped_weight(weight, groups):
     )
 
 
+def _col2im_transposed(y, weight, geometry):
+    """``conv_transpose2d(y, weight)`` without bias as one GEMM per chunk of the batch and col2im."""
+    namespace = namespace_of(y)
+    transposed_weight = _weight_matrix(weight, geometry.groups).transpose(0, 2, 1)
+    batch = y.shape[0]
+    channels = weight.shape[1] * geometry.groups
+    (kernel_height, kernel_width), (output_height, output_width) = geometry.kernel_size, geometry.output_size
+    x = namespace.zeros((batch, channels) + tuple(geometry.input_size), dtype=namespace.result_type(y, weight))
+    for chunk in _batch_chunks(batch, geometry):
+        columns = namespace.matmul(transposed_weight, _output_matrix(y[chunk], geometry))
+        windows = columns.reshape(channels, kernel_height, kernel_width, -1, output_height, output_width)
+        add_windows(x[chunk], windows.transpose(3, 0, 1, 2, 4, 5), geometry)
+    return x
+
+
 class ConvolutionTranspose(Op):
     """``x = conv_transpose2d(y, weight, bias)``: the adjoint of ``Convolution`` in its input. ``y``
     (N, O, OH, OW), ``weight`` (O, C/groups, kh, kw), ``bias`` (C,) or None; ``x`` (N, C, H, W)
@@ -227,22 +242,14 @@ class ConvolutionTranspose(Op):
     save_inputs = (0, 1)
 
     def forward(self, y, weight, bias, geometry):
-        namespace = namespace_of(y)
         self.geometry = geometry
         full_geometry = _full_convolution_geometry(geometry)
-        if full_geometry is not None:
-            x = Convolution.forward(self, y, _flipped_weight(weight, geometry.groups), bias, full_geometry)
-            self.geometry = geometry
-            return x
-        transposed_weight = _weight_matrix(weight, geometry.groups).transpose(0, 2, 1)
-        batch = y.shape[0]
-        channels = weight.shape[1] * geometry.groups
-        (kernel_height, kernel_width), (output_height, output_width) = geometry.kernel_size, geometry.output_size
-        x = namespace.zeros((batch, channels) + tuple(geometry.input_size), dtype=namespace.result_type(y, weight))
-        for chunk in _batch_chunks(batch, geometry):
-            columns = namespace.matmul(transposed_weight, _output_matrix(y[chunk], geometry))
-            windows = columns.reshape(channels, kernel_height, kernel_width, -1, output_height, output_width)
-            add_windows(x[chunk], windows.transpose(3, 0, 1, 2, 4, 5), geometry)
+        if cpu_convolution.applies(y, weight, geometry):
+            x = cpu_convolution.transposed(y, weight, geometry)
+        elif full_geometry is not None:
+            x = _im2col_convolution(y, _flipped_weight(weight, geometry.groups), full_geometry)
+        else:
+            x = _col2im_transposed(y, weight, geometry)
         if bias is not None:
             x += _bias_view(bias)
         return x
