@@ -66,7 +66,7 @@ def _planes(x, geometry):
     this is just the padded input.
     """
     (top, bottom), (left, right) = geometry.padding
-    strides, dilation = geometry.stride, geometry.dilation
+    strides = geometry.stride
     batch, channels, height, width = x.shape
     plane_height = -(-(top + height + bottom) // strides[0])
     plane_width = -(-(left + width + right) // strides[1])
@@ -80,13 +80,24 @@ def _planes(x, geometry):
             for column_phase in range(strides[1]):
                 columns = _phase_slices(column_phase, strides[1], left, width)
                 planes[:, :, row_phase, column_phase, rows[0], columns[0]] = x[:, :, rows[1], columns[1]]
+    return _Planes(planes.reshape(batch, -1, plane_height, plane_width),
+                   _plane_offsets(geometry, channels, plane_height, plane_width))
+
+
+@functools.lru_cache(maxsize=256)
+def _plane_offsets(geometry, channels, plane_height, plane_width):
+    """The offsets of ``_planes``: kernel entry (c, i, j) reads plane (c, i * dh % sh, j * dw % sw) at
+    (i * dh // sh, j * dw // sw) from an output pixel. Cached: a network asks for the same few."""
+    strides, dilation = geometry.stride, geometry.dilation
     rows = numpy.arange(geometry.kernel_size[0]) * dilation[0]
     columns = numpy.arange(geometry.kernel_size[1]) * dilation[1]
     plane = (numpy.arange(channels)[:, None, None] * strides[0] + rows[None, :, None] % strides[0]) * strides[1] \
         + columns[None, None, :] % strides[1]
     offsets = (plane * (plane_height * plane_width) + (rows // strides[0])[None, :, None] * plane_width
                + (columns // strides[1])[None, None, :])
-    return _Planes(planes.reshape(batch, -1, plane_height, plane_width), offsets.reshape(-1))
+    offsets = offsets.reshape(-1)
+    offsets.flags.writeable = False
+    return offsets
 
 
 def _phase_slices(phase, stride, before, size):
