@@ -80,7 +80,7 @@ def _planes(x, geometry):
             for column_phase in range(strides[1]):
                 columns = _phase_slices(column_phase, strides[1], left, width)
                 planes[:, :, row_phase, column_phase, rows[0], columns[0]] = x[:, :, rows[1], columns[1]]
-    return _Planes(planes.reshape(batch, -1, plane_height, plane_width),
+    return _Planes(planes.reshape(batch, channels * strides[0] * strides[1], plane_height, plane_width),
                    _plane_offsets(geometry, channels, plane_height, plane_width))
 
 
@@ -193,7 +193,7 @@ def weight_gradient(x, grad, geometry):
     grad_last = numpy.zeros((batch,) + tuple(geometry.output_size) + (padded_channels,), dtype=numpy.float32)
     grad_last[..., :out_channels] = grad.transpose(0, 2, 3, 1)
     grad_weight = numpy.empty((planes.offsets.size, padded_channels), dtype=numpy.float32)
-    image_bytes = (planes.array[0].size + grad_last[0].size) * 4
+    image_bytes = (planes.array[0:1].size + grad_last[0:1].size) * 4 or 1
     _kernels().convolution_weight_float32(
         planes.array.ctypes.data, grad_last.ctypes.data, planes.offsets.ctypes.data, grad_weight.ctypes.data,
         ctypes.byref(_shape(planes, out_channels, geometry.output_size)), padded_channels,

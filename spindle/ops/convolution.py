@@ -277,14 +277,12 @@ class ConvolutionWeight(Op):
         self.geometry = geometry
         if cpu_convolution.applies(x, y, geometry):
             return cpu_convolution.weight_gradient(x, y, geometry)
-        weight = None
+        kernel_height, kernel_width = geometry.kernel_size
+        # (groups, C/groups*kh*kw, O/groups): BLAS runs this orientation faster than its transpose.
+        weight = namespace.zeros((geometry.groups, x.shape[1] // geometry.groups * kernel_height * kernel_width,
+                                  y.shape[1] // geometry.groups), dtype=namespace.result_type(x, y))
         for chunk in _batch_chunks(x.shape[0], geometry):
-            # (C/groups*kh*kw, O/groups) per group: BLAS runs this orientation faster than its transpose.
-            product = namespace.matmul(_columns(x[chunk], geometry), _output_matrix(y[chunk], geometry).transpose(0, 2, 1))
-            if weight is None:
-                weight = product
-            else:
-                weight += product
+            weight += namespace.matmul(_columns(x[chunk], geometry), _output_matrix(y[chunk], geometry).transpose(0, 2, 1))
         return namespace.ascontiguousarray(weight.transpose(0, 2, 1)).reshape(
             (y.shape[1], x.shape[1] // geometry.groups) + tuple(geometry.kernel_size)
         )

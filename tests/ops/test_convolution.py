@@ -99,6 +99,18 @@ def test_conv2d_weight_only_and_input_only_gradients(rng):
     check_against_torch(rng, function, arrays, constant_inputs=(1,), tolerance=TOLERANCE["float32"])
 
 
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("options", [{"padding": 1}, {"stride": 2, "padding": 1}], ids=["plain", "strided"])
+def test_conv2d_of_an_empty_batch(rng, options, dtype):
+    """No images: an empty output, an empty input gradient and a zero weight gradient, as in PyTorch."""
+    arrays = [random_array(rng, (0, 3, 5, 6), dtype), random_array(rng, (4, 3, 3, 3), dtype),
+              random_array(rng, (4,), dtype)]
+    check_against_torch(
+        rng, lambda fw, x, w, b: fw.nn.functional.conv2d(x, w, b, **options), arrays, dtype,
+        tolerance=TOLERANCE[dtype],
+    )
+
+
 CONV1D_GRID = list(itertools.product([1, 3], [0, 2, "same"], [1, 2], [1, 3]))
 
 

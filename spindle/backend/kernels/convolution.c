@@ -127,7 +127,9 @@ static void forward_tiles(long first, long last, void *context) {
         int split = 0;
         for (int v = 0; v < VECTORS; v++) {
             describe_vector(s, q + v * LANES, &vectors[v]);
-            split |= vectors[v].count != 1;
+            /* A vector that is not one full run (it crosses a row, or ends the batch) is copied with
+               masked loads: a plain load would read past the row's or the array's end. */
+            split |= vectors[v].count != 1 || vectors[v].mask[0] != 0xFFFF;
         }
         const float *sources[VECTORS];
         const long *source_offsets = job->offsets;
