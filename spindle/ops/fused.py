@@ -15,6 +15,7 @@ import math
 import numpy as np
 
 from ..autograd.graph import run_backward
+from ..backend import cpu_batch_norm
 from ..backend.device import namespace_of
 from . import op as op_module
 from .elementwise import _float_array, error_function
@@ -338,11 +339,14 @@ class BatchNorm(FusedOp):
     normalize, and ``running_mean``/``running_var`` (C,), where given, are updated in place with
     ``momentum`` (the variance unbiased); otherwise the running statistics normalize.
 
-    Forward keeps the normalized input; backward is ``scale * (g - mean(g) - normalized *
-    mean(g * normalized))`` per channel, with the two channel sums as its only reductions.
+    Backward is ``scale * (g - mean(g) - normalized * mean(g * normalized))`` per channel, with the
+    two channel sums as its only reductions. In training on float32 CPU arrays the C kernels of
+    ``backend.cpu_batch_norm`` compute both ways, forward keeping only the batch mean and
+    ``inverse_std`` (C,) and backward recomputing the normalized input; the NumPy path (evaluation,
+    other dtypes and layouts, the GPU) keeps the normalized input instead.
     """
 
-    kept = ("normalized", "inverse_std")
+    kept = ("normalized", "mean", "inverse_std")
 
     def forward(self, input, weight, bias, running_mean, running_var, training, momentum, eps):
         input = _float_array(input)
@@ -350,24 +354,35 @@ class BatchNorm(FusedOp):
         self.training = training
         # Evaluation reads the running statistics in backward (and its composite): save them too.
         self.save_inputs = (0, 1, 2) if training else (0, 1, 2, 3, 4)
-        values = input.reshape(input.shape[0], input.shape[1], -1)
+        values = input.reshape(input.shape[0], input.shape[1], math.prod(input.shape[2:]))
         count = values.shape[0] * values.shape[2]
+        self.normalized = self.mean = None  # mean: set where backward takes the C kernels
+        if training and count == 0:
+            # An empty batch (as PyTorch): an empty output, zero weight and bias gradients, and the
+            # running statistics left as they are.
+            self.normalized = values
+            self.inverse_std = xp.zeros(values.shape[1], dtype=values.dtype)
+            return xp.empty(input.shape, dtype=values.dtype)
         if training:
-            mean = values.mean(axis=(0, 2))
-            normalized = values - mean[:, None]
-            variance = xp.einsum("ncp,ncp->c", normalized, normalized) / count
-            inverse_std = 1.0 / xp.sqrt(variance + eps)
-            normalized *= inverse_std[:, None]
-            self.normalized = normalized
+            if cpu_batch_norm.applies(input, weight, bias):
+                output, mean, variance, inverse_std = cpu_batch_norm.forward(input, weight, bias, eps)
+                self.mean = mean
+            else:
+                mean = values.mean(axis=(0, 2))
+                normalized = values - mean[:, None]
+                variance = xp.einsum("ncp,ncp->c", normalized, normalized) / count
+                inverse_std = 1.0 / xp.sqrt(variance + eps)
+                normalized *= inverse_std[:, None]
+                self.normalized = normalized
+                output = normalized * weight[:, None] if weight is not None else normalized.copy()
+                if bias is not None:
+                    output += bias[:, None]
             if running_mean is not None:
                 running_mean *= 1 - momentum
                 running_mean += (momentum * mean).astype(running_mean.dtype, copy=False)
             if running_var is not None:
                 running_var *= 1 - momentum
                 running_var += (momentum * count / (count - 1) * variance).astype(running_var.dtype, copy=False)
-            output = normalized * weight[:, None] if weight is not None else normalized.copy()
-            if bias is not None:
-                output += bias[:, None]
         else:
             mean = running_mean.astype(values.dtype, copy=False)
             inverse_std = (1.0 / xp.sqrt(running_var + eps)).astype(values.dtype, copy=False)
@@ -379,24 +394,36 @@ class BatchNorm(FusedOp):
         return output.reshape(input.shape)
 
     def fast_backward(self, grad):
-        xp = namespace_of(self.inverse_std)
-        input, weight = self.inputs[0], self.inputs[1]
-        g = grad._data.reshape(input.shape[0], input.shape[1], -1)
-        count = g.shape[0] * g.shape[2]
+        input, weight = self.inputs[0]._data, self.inputs[1]
+        weight = None if weight is None else weight._data
+        if self.mean is not None:
+            grad_values, sum_grad_normalized, sum_grad = cpu_batch_norm.backward(
+                grad._data, input, weight, self.mean, self.inverse_std, self.needs_grad(0))
+        else:
+            grad_values, sum_grad_normalized, sum_grad = self._array_backward(grad._data, input, weight)
+        grad_input = None if grad_values is None else _wrap(grad_values)
+        grad_weight = _wrap(sum_grad_normalized) if self.needs_grad(1) else None
+        grad_bias = _wrap(sum_grad) if self.needs_grad(2) else None
+        return grad_input, grad_weight, grad_bias, None, None
+
+    def _array_backward(self, grad, input, weight):
+        """The NumPy/CuPy backward for ``grad`` (N, C, *): the input gradient (None unless wanted),
+        ``sum(grad * normalized)`` and ``sum(grad)`` (C,)."""
+        xp = namespace_of(grad)
+        g = grad.reshape(input.shape[0], input.shape[1], math.prod(input.shape[2:]))
+        count = max(1, g.shape[0] * g.shape[2])  # an empty batch divides nothing
         inverse_std = self.inverse_std
-        scale = inverse_std if weight is None else inverse_std * weight._data
+        scale = inverse_std if weight is None else inverse_std * weight
         sum_grad = g.sum(axis=(0, 2))
         if self.training:
             normalized = self.normalized
             sum_grad_normalized = xp.einsum("ncp,ncp->c", g, normalized)
         else:
             # sum(g * (x - mean)) * inverse_std, without a full-size (x - mean).
-            values = input._data.reshape(g.shape)
+            values = input.reshape(g.shape)
             mean = self.inputs[3]._data.astype(g.dtype, copy=False)
             sum_grad_normalized = (xp.einsum("ncp,ncp->c", g, values) - mean * sum_grad) * inverse_std
-        grad_weight = _wrap(sum_grad_normalized) if self.needs_grad(1) else None
-        grad_bias = _wrap(sum_grad) if self.needs_grad(2) else None
-        grad_input = None
+        grad_values = None
         if self.needs_grad(0):
             if self.training:
                 grad_values = xp.multiply(normalized, (-scale * sum_grad_normalized / count)[:, None])
@@ -404,8 +431,8 @@ class BatchNorm(FusedOp):
                 grad_values -= (scale * sum_grad / count)[:, None]
             else:
                 grad_values = g * scale[:, None]
-            grad_input = _wrap(grad_values.reshape(input.shape))
-        return grad_input, grad_weight, grad_bias, None, None
+            grad_values = grad_values.reshape(input.shape)
+        return grad_values, sum_grad_normalized, sum_grad
 
     def composite(self, input, weight, bias, running_mean, running_var, training, momentum, eps):
         shape = (1, input.shape[1]) + (1,) * (input.dim() - 2)

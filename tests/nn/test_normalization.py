@@ -65,6 +65,15 @@ def test_batchnorm_training_steps_then_eval(rng, case, options, dtype):
     assert_same_state(*pair, dtype=dtype)
 
 
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_batchnorm_of_an_empty_batch(rng, dtype):
+    """No samples in training: an empty output, zero weight and bias gradients, running statistics
+    untouched but the batch counted, as in PyTorch."""
+    pair = module_pair(lambda fw: fw.nn.BatchNorm2d(3, dtype=getattr(fw, dtype)))
+    check_against_torch(rng, run_module(pair), [random_array(rng, (0, 3, 4, 4), dtype)], dtype, modules=pair)
+    assert_same_state(*pair, dtype=dtype)
+
+
 def test_batchnorm_state_and_buffers():
     norm = spindle.nn.BatchNorm2d(3)
     assert list(norm.state_dict()) == list(torch.nn.BatchNorm2d(3).state_dict())
