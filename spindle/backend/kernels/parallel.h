@@ -1,27 +1,92 @@
-/* parallel_for: split tasks [0, count) into `threads` contiguous ranges and run body on each, the
-   calling thread taking the first; returns when all are done. Plain pthreads, started per call
-   (tens of microseconds): the kernels that use it run for milliseconds, and a thread pool of our
-   own would sit beside NumPy's OpenBLAS and PyTorch's OpenMP threads. */
+/* parallel_for: split tasks [0, count) into up to `threads` contiguous ranges and run body on each,
+   the calling thread taking the first; returns when all are done.
+
+   The other ranges go to a pool of worker threads, started on first use and kept for later calls:
+   starting or waking a thread costs about 100 microseconds on a virtual machine, which is what a
+   small convolution takes. Each library that includes this header has its
+   own pool. A call made while the pool is busy (another Python thread, the GIL being released
+   around kernels) runs all its ranges itself; a forked child (DataLoader workers) starts a pool of
+   its own, as threads do not survive fork. */
 #ifndef SPINDLE_PARALLEL_H
 #define SPINDLE_PARALLEL_H
 
 #include <pthread.h>
+#include <unistd.h>
 
 typedef void (*range_function)(long first, long last, void *context);
 
-typedef struct {
+#define MAX_THREADS 64
+
+/* Spins before sleeping, by a worker waiting for work and by a call waiting for its workers:
+   about a millisecond, so that the kernels of one training step, a few milliseconds apart, find
+   their workers awake (waking a sleeping thread is what costs the 100 microseconds). */
+#define SPINS 20000
+
+#if defined(__x86_64__) || defined(__i386__)
+#define PAUSE() __builtin_ia32_pause()
+#else
+#define PAUSE() ((void)0)
+#endif
+
+static struct {
+    pthread_mutex_t busy;          /* held by the call using the pool */
+    pthread_mutex_t lock;          /* guards sleeping and the condition variables */
+    pthread_cond_t start, done;
+    pid_t owner;                   /* the process whose threads these are */
+    long workers;                  /* started worker threads */
+    long sleeping;                 /* workers asleep on start */
+    long generation;               /* incremented (atomically) to hand out a call */
+    long pending;                  /* ranges of the current call not yet finished (atomic) */
+    long threads, count;           /* the current call: ranges, tasks */
     range_function body;
     void *context;
-    long first, last;
-} range_t;
+} pool;
 
-static void *run_range(void *argument) {
-    range_t *range = argument;
-    range->body(range->first, range->last, range->context);
+static void run_share(long index) {
+    pool.body(pool.count * index / pool.threads, pool.count * (index + 1) / pool.threads, pool.context);
+}
+
+static long next_generation(long seen) {
+    long generation;
+    for (int spin = 0; spin < SPINS; spin++) {
+        if ((generation = __atomic_load_n(&pool.generation, __ATOMIC_ACQUIRE)) != seen) return generation;
+        PAUSE();
+    }
+    pthread_mutex_lock(&pool.lock);
+    pool.sleeping++;
+    while ((generation = __atomic_load_n(&pool.generation, __ATOMIC_ACQUIRE)) == seen)
+        pthread_cond_wait(&pool.start, &pool.lock);
+    pool.sleeping--;
+    pthread_mutex_unlock(&pool.lock);
+    return generation;
+}
+
+static void *worker(void *argument) {
+    long index = (long)argument, seen = 0;
+    for (;;) {
+        seen = next_generation(seen);
+        if (index >= pool.threads) continue;
+        run_share(index);
+        if (__atomic_sub_fetch(&pool.pending, 1, __ATOMIC_ACQ_REL) == 0) {
+            pthread_mutex_lock(&pool.lock);
+            pthread_cond_signal(&pool.done);
+            pthread_mutex_unlock(&pool.lock);
+        }
+    }
     return NULL;
 }
 
-#define MAX_THREADS 64
+/* A fresh pool for this process (first use, or the first call in a forked child). */
+static void reset_pool(void) {
+    pthread_mutex_init(&pool.busy, NULL);
+    pthread_mutex_init(&pool.lock, NULL);
+    pthread_cond_init(&pool.start, NULL);
+    pthread_cond_init(&pool.done, NULL);
+    pool.workers = pool.sleeping = pool.generation = pool.pending = 0;
+    pool.owner = getpid();
+}
+
+static pthread_mutex_t pool_setup = PTHREAD_MUTEX_INITIALIZER;
 
 static void parallel_for(long count, long threads, range_function body, void *context) {
     if (threads > count) threads = count;
@@ -30,20 +95,35 @@ static void parallel_for(long count, long threads, range_function body, void *co
         if (count > 0) body(0, count, context);
         return;
     }
-    range_t ranges[MAX_THREADS];
-    pthread_t handles[MAX_THREADS];
-    int started[MAX_THREADS] = {0};
-    for (long t = 0; t < threads; t++)
-        ranges[t] = (range_t){body, context, count * t / threads, count * (t + 1) / threads};
-    for (long t = 1; t < threads; t++)
-        started[t] = pthread_create(&handles[t], NULL, run_range, &ranges[t]) == 0;
-    body(ranges[0].first, ranges[0].last, context);
-    for (long t = 1; t < threads; t++) {
-        if (started[t])
-            pthread_join(handles[t], NULL);
-        else  /* no thread to be had: do its share here */
-            body(ranges[t].first, ranges[t].last, context);
+    pthread_mutex_lock(&pool_setup);
+    if (pool.owner != getpid()) reset_pool();
+    pthread_mutex_unlock(&pool_setup);
+    if (pthread_mutex_trylock(&pool.busy) != 0) {
+        body(0, count, context);
+        return;
     }
+    while (pool.workers < threads - 1) {
+        pthread_t handle;
+        if (pthread_create(&handle, NULL, worker, (void *)(pool.workers + 1)) != 0) break;
+        pthread_detach(handle);
+        pool.workers++;
+    }
+    if (threads > pool.workers + 1) threads = pool.workers + 1;  /* as many as could be started */
+    pool.body = body;
+    pool.context = context;
+    pool.count = count;
+    pool.threads = threads;
+    __atomic_store_n(&pool.pending, threads - 1, __ATOMIC_RELAXED);
+    __atomic_add_fetch(&pool.generation, 1, __ATOMIC_RELEASE);
+    pthread_mutex_lock(&pool.lock);
+    if (pool.sleeping) pthread_cond_broadcast(&pool.start);
+    pthread_mutex_unlock(&pool.lock);
+    run_share(0);
+    for (int spin = 0; spin < SPINS && __atomic_load_n(&pool.pending, __ATOMIC_ACQUIRE) > 0; spin++) PAUSE();
+    pthread_mutex_lock(&pool.lock);
+    while (__atomic_load_n(&pool.pending, __ATOMIC_ACQUIRE) > 0) pthread_cond_wait(&pool.done, &pool.lock);
+    pthread_mutex_unlock(&pool.lock);
+    pthread_mutex_unlock(&pool.busy);
 }
 
 #endif
