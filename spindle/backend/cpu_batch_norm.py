@@ -18,7 +18,7 @@ from .threads import get_num_threads
 
 # Fewest elements per thread: starting a thread costs tens of microseconds, which is what a kernel
 # takes for about this many elements (below it, a second thread made a 1 MB batch norm slower).
-_ELEMENTS_PER_THREAD = 1 << 18
+_ELEMENTS_PER_THREAD = 1 << 15
 
 
 class _Shape(ctypes.Structure):

@@ -27,6 +27,11 @@ class _Shape(ctypes.Structure):
         "batch", "channels", "height", "width", "out_channels", "output_height", "output_width", "depth")]
 
 
+class _PlanesShape(ctypes.Structure):
+    _fields_ = [(name, ctypes.c_long) for name in (
+        "images", "height", "width", "stride_h", "stride_w", "top", "left", "plane_height", "plane_width")]
+
+
 @functools.cache
 def _kernels():
     library = native.library("convolution")
@@ -36,6 +41,10 @@ def _kernels():
     library.convolution_weight_float32.argtypes = (
         [ctypes.c_void_p] * 4 + [ctypes.POINTER(_Shape), ctypes.c_long, ctypes.c_long, ctypes.c_long])
     library.convolution_weight_float32.restype = None
+    library.stride_planes_float32.argtypes = [ctypes.c_void_p] * 2 + [ctypes.POINTER(_PlanesShape), ctypes.c_long]
+    library.stride_planes_float32.restype = None
+    library.channels_last_float32.argtypes = [ctypes.c_void_p] * 2 + [ctypes.c_long] * 5
+    library.channels_last_float32.restype = None
     return library
 
 
@@ -74,12 +83,10 @@ def _planes(x, geometry):
     if not (top or bottom or left or right) and strides == (1, 1) and x.flags.c_contiguous:
         planes = x.reshape(shape)
     else:
-        planes = numpy.zeros(shape, dtype=x.dtype)
-        for row_phase in range(strides[0]):
-            rows = _phase_slices(row_phase, strides[0], top, height)
-            for column_phase in range(strides[1]):
-                columns = _phase_slices(column_phase, strides[1], left, width)
-                planes[:, :, row_phase, column_phase, rows[0], columns[0]] = x[:, :, rows[1], columns[1]]
+        x = numpy.ascontiguousarray(x)
+        planes = numpy.empty(shape, dtype=numpy.float32)
+        layout = _PlanesShape(batch * channels, height, width, *strides, top, left, plane_height, plane_width)
+        _kernels().stride_planes_float32(x.ctypes.data, planes.ctypes.data, ctypes.byref(layout), get_num_threads())
     return _Planes(planes.reshape(batch, channels * strides[0] * strides[1], plane_height, plane_width),
                    _plane_offsets(geometry, channels, plane_height, plane_width))
 
@@ -190,8 +197,10 @@ def weight_gradient(x, grad, geometry):
     batch, out_channels = grad.shape[:2]
     # Channels last, zero-padded to whole tiles: a tile's output channels are one vector load.
     padded_channels = -(-out_channels // _GRADIENT_CHANNELS) * _GRADIENT_CHANNELS
-    grad_last = numpy.zeros((batch,) + tuple(geometry.output_size) + (padded_channels,), dtype=numpy.float32)
-    grad_last[..., :out_channels] = grad.transpose(0, 2, 3, 1)
+    grad = numpy.ascontiguousarray(grad)
+    grad_last = numpy.empty((batch,) + tuple(geometry.output_size) + (padded_channels,), dtype=numpy.float32)
+    _kernels().channels_last_float32(grad.ctypes.data, grad_last.ctypes.data, batch, out_channels,
+                                     grad[0:1, 0:1].size, padded_channels, get_num_threads())
     grad_weight = numpy.empty((planes.offsets.size, padded_channels), dtype=numpy.float32)
     image_bytes = (planes.array[0:1].size + grad_last[0:1].size) * 4 or 1
     _kernels().convolution_weight_float32(

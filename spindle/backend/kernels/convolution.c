@@ -21,6 +21,7 @@
    stay in the L2 cache). */
 #include <immintrin.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "parallel.h"
 
@@ -230,4 +231,83 @@ void convolution_weight_float32(const float *input, const float *grad, const lon
     for (long i = 0; i < padded_channels * s->depth; i++) grad_weight[i] = 0;
     long tiles = padded_channels / (LANES * GRAD_VECTORS) * ((s->depth + ENTRIES - 1) / ENTRIES);
     parallel_for(tiles, threads, weight_tiles, &job);
+}
+
+/* ---- layouts ---- */
+
+typedef struct {
+    long images, height, width;                    /* x: (images = N * C, H, W) */
+    long stride_h, stride_w, top, left;
+    long plane_height, plane_width;                /* planes: (images, sh, sw, Hq, Wq) */
+} planes_shape_t;
+
+typedef struct {
+    const float *source;
+    float *target;
+    const planes_shape_t *s;
+} planes_job_t;
+
+static void planes_range(long first, long last, void *context) {
+    const planes_job_t *job = context;
+    const planes_shape_t *s = job->s;
+    for (long image = first; image < last; image++) {
+        const float *source = job->source + image * s->height * s->width;
+        float *row = job->target + image * s->stride_h * s->stride_w * s->plane_height * s->plane_width;
+        for (long a = 0; a < s->stride_h; a++)
+            for (long b = 0; b < s->stride_w; b++) {
+                /* Plane columns [first_column, last_column) hold input columns q * sw + b - left. */
+                long shift = b - s->left;
+                long first_column = shift < 0 ? (-shift + s->stride_w - 1) / s->stride_w : 0;
+                long last_column = shift >= s->width ? 0 : (s->width - 1 - shift) / s->stride_w + 1;
+                if (last_column > s->plane_width) last_column = s->plane_width;
+                if (first_column > last_column) first_column = last_column;
+                for (long r = 0; r < s->plane_height; r++, row += s->plane_width) {
+                    long input_row = r * s->stride_h + a - s->top;
+                    if (input_row < 0 || input_row >= s->height) {
+                        memset(row, 0, sizeof(float) * s->plane_width);
+                        continue;
+                    }
+                    const float *in = source + input_row * s->width + shift;
+                    memset(row, 0, sizeof(float) * first_column);
+                    if (s->stride_w == 1)
+                        memcpy(row + first_column, in + first_column, sizeof(float) * (last_column - first_column));
+                    else
+                        for (long q = first_column; q < last_column; q++) row[q] = in[q * s->stride_w];
+                    memset(row + last_column, 0, sizeof(float) * (s->plane_width - last_column));
+                }
+            }
+    }
+}
+
+/* planes (N * C, sh, sw, Hq, Wq): element (image, a, b, r, q) is the zero-padded input's pixel
+   (r * sh + a, q * sw + b), i.e. x (N * C, H, W) at (r * sh + a - top, q * sw + b - left), or 0
+   outside it. Every element is written once. */
+void stride_planes_float32(const float *x, float *planes, const planes_shape_t *s, long threads) {
+    planes_job_t job = {x, planes, s};
+    parallel_for(s->images, threads, planes_range, &job);
+}
+
+typedef struct {
+    const float *source;
+    float *target;
+    long channels, positions, padded_channels;
+} channels_last_job_t;
+
+static void channels_last_range(long first, long last, void *context) {
+    const channels_last_job_t *job = context;
+    for (long n = first; n < last; n++) {
+        const float *source = job->source + n * job->channels * job->positions;
+        float *target = job->target + n * job->positions * job->padded_channels;
+        for (long p = 0; p < job->positions; p++, target += job->padded_channels) {
+            for (long o = 0; o < job->channels; o++) target[o] = source[o * job->positions + p];
+            for (long o = job->channels; o < job->padded_channels; o++) target[o] = 0;
+        }
+    }
+}
+
+/* target (N, P, O') = source (N, O, P) transposed, channels O..O' zero. */
+void channels_last_float32(const float *source, float *target, long batch, long channels, long positions,
+                           long padded_channels, long threads) {
+    channels_last_job_t job = {source, target, channels, positions, padded_channels};
+    parallel_for(batch, threads, channels_last_range, &job);
 }

@@ -3,8 +3,7 @@
 
    The other ranges go to a pool of worker threads, started on first use and kept for later calls:
    starting or waking a thread costs about 100 microseconds on a virtual machine, which is what a
-   small convolution takes. Each library that includes this header has its
-   own pool. A call made while the pool is busy (another Python thread, the GIL being released
+   small convolution takes. Each library that includes this header has its own pool. A call made while the pool is busy (another Python thread, the GIL being released
    around kernels) runs all its ranges itself; a forked child (DataLoader workers) starts a pool of
    its own, as threads do not survive fork. */
 #ifndef SPINDLE_PARALLEL_H
@@ -28,33 +27,36 @@ typedef void (*range_function)(long first, long last, void *context);
 #define PAUSE() ((void)0)
 #endif
 
+/* What one worker is handed: its range of one call. A worker reads only its own slot, so the
+   calls' parameters never change under a worker that is still looking at an earlier call. */
+typedef struct {
+    long generation;               /* incremented (atomically, last) to hand the slot over */
+    long first, last;
+    range_function body;
+    void *context;
+} slot_t;
+
 static struct {
     pthread_mutex_t busy;          /* held by the call using the pool */
     pthread_mutex_t lock;          /* guards sleeping and the condition variables */
     pthread_cond_t start, done;
     pid_t owner;                   /* the process whose threads these are */
-    long workers;                  /* started worker threads */
+    long workers;                  /* started worker threads: slots 1 .. workers */
     long sleeping;                 /* workers asleep on start */
-    long generation;               /* incremented (atomically) to hand out a call */
     long pending;                  /* ranges of the current call not yet finished (atomic) */
-    long threads, count;           /* the current call: ranges, tasks */
-    range_function body;
-    void *context;
+    slot_t slots[MAX_THREADS];
 } pool;
 
-static void run_share(long index) {
-    pool.body(pool.count * index / pool.threads, pool.count * (index + 1) / pool.threads, pool.context);
-}
-
-static long next_generation(long seen) {
+static long next_generation(long index, long seen) {
     long generation;
     for (int spin = 0; spin < SPINS; spin++) {
-        if ((generation = __atomic_load_n(&pool.generation, __ATOMIC_ACQUIRE)) != seen) return generation;
+        generation = __atomic_load_n(&pool.slots[index].generation, __ATOMIC_ACQUIRE);
+        if (generation != seen) return generation;
         PAUSE();
     }
     pthread_mutex_lock(&pool.lock);
     pool.sleeping++;
-    while ((generation = __atomic_load_n(&pool.generation, __ATOMIC_ACQUIRE)) == seen)
+    while ((generation = __atomic_load_n(&pool.slots[index].generation, __ATOMIC_ACQUIRE)) == seen)
         pthread_cond_wait(&pool.start, &pool.lock);
     pool.sleeping--;
     pthread_mutex_unlock(&pool.lock);
@@ -64,9 +66,9 @@ static long next_generation(long seen) {
 static void *worker(void *argument) {
     long index = (long)argument, seen = 0;
     for (;;) {
-        seen = next_generation(seen);
-        if (index >= pool.threads) continue;
-        run_share(index);
+        seen = next_generation(index, seen);
+        const slot_t *slot = &pool.slots[index];
+        slot->body(slot->first, slot->last, slot->context);
         if (__atomic_sub_fetch(&pool.pending, 1, __ATOMIC_ACQ_REL) == 0) {
             pthread_mutex_lock(&pool.lock);
             pthread_cond_signal(&pool.done);
@@ -82,7 +84,8 @@ static void reset_pool(void) {
     pthread_mutex_init(&pool.lock, NULL);
     pthread_cond_init(&pool.start, NULL);
     pthread_cond_init(&pool.done, NULL);
-    pool.workers = pool.sleeping = pool.generation = pool.pending = 0;
+    pool.workers = pool.sleeping = pool.pending = 0;
+    for (int i = 0; i < MAX_THREADS; i++) pool.slots[i].generation = 0;
     pool.owner = getpid();
 }
 
@@ -109,16 +112,19 @@ static void parallel_for(long count, long threads, range_function body, void *co
         pool.workers++;
     }
     if (threads > pool.workers + 1) threads = pool.workers + 1;  /* as many as could be started */
-    pool.body = body;
-    pool.context = context;
-    pool.count = count;
-    pool.threads = threads;
     __atomic_store_n(&pool.pending, threads - 1, __ATOMIC_RELAXED);
-    __atomic_add_fetch(&pool.generation, 1, __ATOMIC_RELEASE);
+    for (long t = 1; t < threads; t++) {
+        slot_t *slot = &pool.slots[t];
+        slot->first = count * t / threads;
+        slot->last = count * (t + 1) / threads;
+        slot->body = body;
+        slot->context = context;
+        __atomic_add_fetch(&slot->generation, 1, __ATOMIC_RELEASE);
+    }
     pthread_mutex_lock(&pool.lock);
     if (pool.sleeping) pthread_cond_broadcast(&pool.start);
     pthread_mutex_unlock(&pool.lock);
-    run_share(0);
+    body(0, count / threads, context);
     for (int spin = 0; spin < SPINS && __atomic_load_n(&pool.pending, __ATOMIC_ACQUIRE) > 0; spin++) PAUSE();
     pthread_mutex_lock(&pool.lock);
     while (__atomic_load_n(&pool.pending, __ATOMIC_ACQUIRE) > 0) pthread_cond_wait(&pool.done, &pool.lock);
