@@ -74,21 +74,25 @@ def _planes(x, geometry):
     in the planes every convolution reads like a stride-1 one, which the kernels compute. For stride 1
     this is just the padded input.
     """
-    (top, bottom), (left, right) = geometry.padding
-    strides = geometry.stride
+    planes = _stride_planes(x, geometry.stride, geometry.padding)
+    return _Planes(planes, _plane_offsets(geometry, x.shape[1], *planes.shape[2:]))
+
+
+def _stride_planes(x, strides, padding):
+    """The planes of ``_planes`` as an array (N, C * sh * sw, Hq, Wq), for ``padding`` ((top, bottom),
+    (left, right)); ``x`` itself where there is nothing to do."""
+    (top, bottom), (left, right) = padding
     batch, channels, height, width = x.shape
     plane_height = -(-(top + height + bottom) // strides[0])
     plane_width = -(-(left + width + right) // strides[1])
-    shape = (batch, channels, strides[0], strides[1], plane_height, plane_width)
+    shape = (batch, channels * strides[0] * strides[1], plane_height, plane_width)
     if not (top or bottom or left or right) and strides == (1, 1) and x.flags.c_contiguous:
-        planes = x.reshape(shape)
-    else:
-        x = numpy.ascontiguousarray(x)
-        planes = numpy.empty(shape, dtype=numpy.float32)
-        layout = _PlanesShape(batch * channels, height, width, *strides, top, left, plane_height, plane_width)
-        _kernels().stride_planes_float32(x.ctypes.data, planes.ctypes.data, ctypes.byref(layout), get_num_threads())
-    return _Planes(planes.reshape(batch, channels * strides[0] * strides[1], plane_height, plane_width),
-                   _plane_offsets(geometry, channels, plane_height, plane_width))
+        return x
+    x = numpy.ascontiguousarray(x)
+    planes = numpy.empty(shape, dtype=numpy.float32)
+    layout = _PlanesShape(batch * channels, height, width, *strides, top, left, plane_height, plane_width)
+    _kernels().stride_planes_float32(x.ctypes.data, planes.ctypes.data, ctypes.byref(layout), get_num_threads())
+    return planes
 
 
 @functools.lru_cache(maxsize=256)
@@ -167,11 +171,14 @@ def transposed(y, weight, geometry):
     front, left_pad = int(row_shifts.max()), int(column_shifts.max())
     back = max([0] + [rows.stop - output_height for rows, _ in phase_rows])
     right = max([0] + [columns.stop - output_width for columns, _ in phase_columns])
-    padded = numpy.zeros((batch, out_channels, front + output_height + back, left_pad + output_width + right),
-                         dtype=numpy.float32)
-    padded[:, :, front : front + output_height, left_pad : left_pad + output_width] = y
+    padded = _stride_planes(y, (1, 1), ((front, back), (left_pad, right)))
     plane_height, plane_width = padded.shape[2:]
-    x = numpy.empty((batch, channels, height, width), dtype=numpy.float32)
+    if (stride_h == stride_w == 1 and height > 0 and width > 0
+            and phase_rows[0][0] == slice(0, height) and phase_columns[0][0] == slice(0, width)):
+        # One phase, the whole result: the kernel writes it directly.
+        x = None
+    else:
+        x = numpy.empty((batch, channels, height, width), dtype=numpy.float32)
     for row_phase, (plane_rows, x_rows) in enumerate(phase_rows):
         kernel_rows = numpy.flatnonzero(row_steps % stride_h == row_phase)
         for column_phase, (plane_columns, x_columns) in enumerate(phase_columns):
@@ -187,7 +194,10 @@ def transposed(y, weight, geometry):
                        + (plane_columns.start + left_pad - column_shifts[kernel_columns])[None, None, :])
             # (C, O * rows * columns) in the offsets' (o, i, j) order.
             weight_matrix = weight[:, :, kernel_rows][:, :, :, kernel_columns].transpose(1, 0, 2, 3).reshape(channels, -1)
-            x[:, :, x_rows, x_columns] = _convolve(_Planes(padded, offsets.reshape(-1)), weight_matrix, size)
+            phase = _convolve(_Planes(padded, offsets.reshape(-1)), weight_matrix, size)
+            if x is None:
+                return phase
+            x[:, :, x_rows, x_columns] = phase
     return x
 
 
