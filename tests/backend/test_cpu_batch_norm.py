@@ -25,7 +25,9 @@ pytestmark = pytest.mark.skipif(cpu_batch_norm._kernels() is None,
                                 reason="the batch-norm C kernels cannot be built here (no C compiler)")
 
 # Largest difference between the kernel path and the NumPy path, relative to the largest magnitude.
-PATH_TOLERANCE = 1e-6
+# The weight gradient sums thousands of float32 products that largely cancel: the NumPy path's
+# float32 sums were seen 7e-6 (relative) away from the kernel's double-accumulated ones.
+PATH_TOLERANCE = 2e-5
 
 # (N, C, *): partial vectors of 16 lanes (P = 3, 17, 33), rows longer than a 1024-value block
 # (P = 1600), one sample (N = 1), one position (P = 1: BatchNorm1d on (N, C)), an odd channel count.
