@@ -1,24 +1,28 @@
-/* Direct convolution kernels for the CPU (AVX-512): float32, stride 1, groups 1.
+/* Direct convolution kernels for the CPU (AVX-512, float32), and the layouts they read.
 
-   Both kernels read the zero-padded input (N, C, Hp, Wp) in place instead of building the im2col
-   matrix: at kernel entry k = (c, i, j) the values that output positions p, p + 1, ... of one output
-   row read are consecutive input elements, starting at input + offsets[k] + (position of p), with
-   offsets[k] = c * Hp * Wp + i * dh * Wp + j * dw. A vector of 16 output positions that runs over the
-   end of an output row (or an image) is cut into segments, each a contiguous run of the input.
+   The kernels read their input in place instead of building the im2col matrix. The caller hands
+   them the input as planes (N, C', Hp, Wp) (stride_planes_float32 below: the zero-padded input,
+   split into stride phases for strided convolutions, so that every convolution reads like a
+   stride-1 one) and, for each kernel entry k = (c, i, j), offsets[k]: where in an image's planes
+   output pixel (0, 0) reads at that entry. Output pixel (oh, ow) then reads offsets[k] + oh * Wp + ow,
+   so the values that consecutive output pixels of one row read are consecutive input elements.
 
    convolution_forward: output (N, O, OH, OW) = sum over k of weight[o, k] * input at k. A tile is
-   ROWS output channels x VECTORS vectors of positions, held in 24 registers; per k it loads the
-   VECTORS input vectors once and broadcasts ROWS weights (weights packed (O / ROWS, K, ROWS)).
-   Tiles whose vectors have more than one segment first copy their input vectors (per k) into a
-   small buffer, so that the inner loop always does plain loads.
+   ROWS output channels x VECTORS vectors of 16 output pixels, held in 24 registers; per k it loads
+   the VECTORS input vectors once and broadcasts ROWS weights (weights packed (O / ROWS, K, ROWS)).
+   A vector that runs over the end of an output row (or of the batch) is cut into segments, each a
+   contiguous run of the input; tiles with such vectors first copy their input (per k) into a small
+   buffer with masked loads, so that the inner loop always does plain loads.
 
-   convolution_weight: weight gradient (O, K) = sum over images and positions of
-   grad[n, o, p] * input at k. Positions run over the padded width (Wp per output row), so the input
-   vectors are plain loads; the gradient is copied by the caller into that layout with zeros in the
-   padding columns, which makes their products vanish (the input then needs (kw - 1) * dw + 16
-   readable elements after its end). A tile is 3 output channels x 9 entries of k (27 registers of
-   partial sums over positions, added up at the end of each chunk of images, sized by the caller to
-   stay in the L2 cache). */
+   convolution_weight: weight gradient (K, O') = sum over images and output pixels of
+   input at k x grad[n, pixel, o], with the gradient channels-last and zero-padded to O', a multiple
+   of 32 (channels_last_float32 below). A tile is 32 output channels (2 vectors) x 12 entries of k:
+   24 registers of sums, one broadcast input value per entry and pixel, no horizontal sums. Images
+   come in chunks, sized by the caller to stay in the L2 cache, and each tile adds a chunk's sums to
+   the result.
+
+   All of them split their work over threads with parallel_for (parallel.h); every tile or image is
+   computed by one thread in a fixed order, so the result does not depend on the thread count. */
 #include <immintrin.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,9 +33,9 @@
 #define MAX_SEGMENTS LANES
 
 typedef struct {
-    long batch, channels, height, width;         /* the padded input (N, C, Hp, Wp) */
+    long batch, channels, height, width;         /* the input planes (N, C', Hp, Wp) */
     long out_channels, output_height, output_width;
-    long depth;                                 /* K = C * kh * kw: the entries of offsets */
+    long depth;                                 /* K: the entries of offsets */
 } shape_t;
 
 int has_avx512(void) {
@@ -158,7 +162,8 @@ static void forward_tiles(long first, long last, void *context) {
     free(packed_offsets);
 }
 
-/* Returns 0, or -1 where a tile buffer could not be allocated. */
+/* output (N, O, OH, OW) = sum over k of weight[o, k] * input[n, offsets[k] + oh * Wp + ow], the
+   weight packed (ceil(O / ROWS), K, ROWS). Returns 0, or -1 where a tile buffer could not be allocated. */
 int convolution_forward_float32(const float *input, const float *packed_weight, const long *offsets,
                                 float *output, const shape_t *s, long threads) {
     forward_job_t job = {input, packed_weight, offsets, output, s, 0};
