@@ -19,6 +19,11 @@ the image (col2im): one strided add per kernel offset, never a loop over pixels,
 ``Unfold`` and ``Fold`` are im2col and col2im on their own (``F.unfold`` / ``F.fold``). 1-D
 convolutions are 2-D ones of height 1. Everything runs on the array namespace of its inputs (NumPy
 or CuPy).
+
+On the CPU, float32 convolutions with one group take the direct C kernels of
+``backend.cpu_convolution`` instead, for all three maps: they read the padded input in place, where
+im2col's copy and OpenBLAS's GEMM on these skinny shapes cost twice PyTorch's time. The im2col + GEMM
+path serves every other case (float64, groups, CuPy, machines without the kernels).
 """
 from typing import NamedTuple
 
