@@ -5,16 +5,37 @@ called (after ``optimizer.step()``). Most schedulers are *chainable*: ``get_lr``
 rate from the current ``group["lr"]`` recursively, exactly as PyTorch does, so several schedulers
 can act on one optimizer and the floating-point sequence matches PyTorch's. ``step(epoch)`` (a
 deprecated form) jumps to ``epoch`` with the closed form where one exists.
+``SequentialLR`` and ``ChainedScheduler`` drive other schedulers of the same optimizer.
 """
 
 from bisect import bisect_right
 from collections import Counter
+import contextlib
 import math
 import types
 import warnings
 import weakref
 
 from .optimizer import Optimizer
+
+__all__ = [
+    "LambdaLR",
+    "MultiplicativeLR",
+    "StepLR",
+    "MultiStepLR",
+    "ConstantLR",
+    "LinearLR",
+    "ExponentialLR",
+    "SequentialLR",
+    "CosineAnnealingLR",
+    "ChainedScheduler",
+    "ReduceLROnPlateau",
+    "CyclicLR",
+    "CosineAnnealingWarmRestarts",
+    "OneCycleLR",
+    "PolynomialLR",
+    "LRScheduler",
+]
 
 EPOCH_DEPRECATION_WARNING = (
     "The epoch parameter in `scheduler.step()` was not necessary and is being deprecated where "
@@ -38,6 +59,34 @@ def _per_group(name, optimizer, value):
             )
         return list(value)
     return [value] * len(optimizer.param_groups)
+
+
+def _set_momentum(group, momentum, use_beta1):
+    """Set a group's momentum, or the first of Adam's ``betas`` when ``use_beta1``."""
+    if use_beta1:
+        group["betas"] = (momentum, *group["betas"][1:])
+    else:
+        group["momentum"] = momentum
+
+
+def _start_momentum_cycle(optimizer, base_momentum, max_momentum, last_epoch):
+    """Prepare the momentum cycling of ``CyclicLR`` and ``OneCycleLR``.
+
+    The optimizer must have a ``momentum`` or ``betas`` hyperparameter. On a fresh start
+    (``last_epoch == -1``) each group's momentum is set to its ``max_momentum``, and both bounds are
+    stored in the group. Returns ``(use_beta1, base_momentums, max_momentums)``, one bound per group.
+    """
+    if "momentum" not in optimizer.defaults and "betas" not in optimizer.defaults:
+        raise ValueError("optimizer must support momentum or beta1 with `cycle_momentum` option enabled")
+    use_beta1 = "betas" in optimizer.defaults
+    max_momentums = _per_group("max_momentum", optimizer, max_momentum)
+    base_momentums = _per_group("base_momentum", optimizer, base_momentum)
+    if last_epoch == -1:
+        for group_max, group_base, group in zip(max_momentums, base_momentums, optimizer.param_groups):
+            _set_momentum(group, group_max, use_beta1)
+            group["max_momentum"] = group_max
+            group["base_momentum"] = group_base
+    return use_beta1, base_momentums, max_momentums
 
 
 def _track_optimizer_steps(optimizer):
@@ -151,8 +200,7 @@ class LRScheduler:
         self._update_lr(epoch)
 
     def _update_lr(self, epoch=None):
-        self._get_lr_called_within_step = True
-        try:
+        with self._computing_lr():
             if epoch is None:
                 self.last_epoch += 1
                 values = self.get_lr()
@@ -160,18 +208,29 @@ class LRScheduler:
                 self.last_epoch = epoch
                 closed_form = getattr(self, "_get_closed_form_lr", None)
                 values = closed_form() if closed_form is not None else self.get_lr()
+        self._set_lrs(values)
+
+    @contextlib.contextmanager
+    def _computing_lr(self):
+        """Mark ``get_lr`` calls as made by ``step`` (outside it they warn to use ``get_last_lr``)."""
+        self._get_lr_called_within_step = True
+        try:
+            yield
         finally:
             self._get_lr_called_within_step = False
+
+    def _set_lrs(self, values):
+        """Write one rate per parameter group and record them for ``get_last_lr``."""
         for group, lr in zip(self.optimizer.param_groups, values):
             group["lr"] = lr
-        self._last_lr = [group["lr"] for group in self.optimizer.param_groups]
+        self._last_lr = self._current_lrs()
 
     def _current_lrs(self):
         return [group["lr"] for group in self.optimizer.param_groups]
 
 
-class LambdaLR(LRScheduler):
-    """Sets each group's rate to ``initial_lr * lr_lambda(epoch)``.
+class _LambdaScheduler(LRScheduler):
+    """Base of the schedulers driven by user functions of the epoch (``LambdaLR``, ``MultiplicativeLR``).
 
     ``lr_lambda`` is one function of the epoch (an int) or a list of one function per group. Only
     callable objects (not plain functions) have their ``__dict__`` saved in ``state_dict``.
@@ -185,6 +244,9 @@ class LambdaLR(LRScheduler):
             if len(lr_lambda) != len(optimizer.param_groups):
                 raise ValueError(f"Expected {len(optimizer.param_groups)} lr_lambdas, but got {len(lr_lambda)}")
             self.lr_lambdas = list(lr_lambda)
+        for fn in self.lr_lambdas:
+            if not callable(fn):
+                raise TypeError(f"lr_lambda should be a function, but got {type(fn).__name__}")
         super().__init__(optimizer, last_epoch)
 
     def state_dict(self):
@@ -202,9 +264,25 @@ class LambdaLR(LRScheduler):
             if saved is not None:
                 fn.__dict__.update(saved)
 
+
+
+class LambdaLR(_LambdaScheduler):
+    """Sets each group's rate to ``initial_lr * lr_lambda(epoch)`` (not chainable)."""
+
     def get_lr(self):
         self._warn_if_called_outside_step()
         return [base_lr * fn(self.last_epoch) for fn, base_lr in zip(self.lr_lambdas, self.base_lrs)]
+
+
+class MultiplicativeLR(_LambdaScheduler):
+    """Multiplies each group's current rate by ``lr_lambda(epoch)`` every epoch (from epoch 1 on)."""
+
+    def get_lr(self):
+        self._warn_if_called_outside_step()
+        # The constructor's step must not scale a rate restored from a checkpoint.
+        if self._is_initial:
+            return self._current_lrs()
+        return [group["lr"] * fn(self.last_epoch) for fn, group in zip(self.lr_lambdas, self.optimizer.param_groups)]
 
 
 class StepLR(LRScheduler):
@@ -243,6 +321,30 @@ class MultiStepLR(LRScheduler):
     def _get_closed_form_lr(self):
         milestones = sorted(self.milestones.elements())
         return [base_lr * self.gamma ** bisect_right(milestones, self.last_epoch) for base_lr in self.base_lrs]
+
+
+class ConstantLR(LRScheduler):
+    """Multiplies the rate by ``factor`` (in [0, 1]) from epoch 0 until epoch ``total_iters``,
+    where the initial rate comes back."""
+
+    def __init__(self, optimizer, factor=1.0 / 3, total_iters=5, last_epoch=-1):
+        if factor > 1.0 or factor < 0:
+            raise ValueError("Constant multiplicative factor expected to be between 0 and 1.")
+        self.factor = factor
+        self.total_iters = total_iters
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self):
+        self._warn_if_called_outside_step()
+        if self.last_epoch == 0:
+            return [group["lr"] * self.factor for group in self.optimizer.param_groups]
+        if self.last_epoch != self.total_iters:
+            return self._current_lrs()
+        return [group["lr"] * (1.0 / self.factor) for group in self.optimizer.param_groups]
+
+    def _get_closed_form_lr(self):
+        factor = self.factor + (self.last_epoch >= self.total_iters) * (1 - self.factor)
+        return [base_lr * factor for base_lr in self.base_lrs]
 
 
 class LinearLR(LRScheduler):
@@ -332,17 +434,15 @@ class CosineAnnealingLR(LRScheduler):
         return [self.eta_min + (base_lr - self.eta_min) * factor for base_lr in self.base_lrs]
 
 
-class SequentialLR(LRScheduler):
-    """Runs ``schedulers`` one after another, switching at the epochs listed in ``milestones``.
+class _SchedulerContainer(LRScheduler):
+    """Base of the schedulers that step other schedulers of one optimizer (kept in ``_schedulers``).
 
-    ``len(milestones)`` must be ``len(schedulers) - 1``; at each milestone the next scheduler
-    restarts from its epoch 0 (closed form), then steps normally.
+    Their ``state_dict`` nests the wrapped schedulers' state dicts under ``"_schedulers"``.
     """
 
-    def __init__(self, optimizer, schedulers, milestones, last_epoch=-1):
+    def _check_schedulers(self, optimizer, schedulers):
+        """Each wrapped scheduler must be a plain (metric-free) scheduler of ``optimizer``."""
         name = type(self).__name__
-        if len(schedulers) < 1:
-            raise ValueError(f"{name} expects at least one scheduler, but got no scheduler.")
         for index, scheduler in enumerate(schedulers):
             if not hasattr(scheduler, "optimizer"):
                 raise TypeError(f"{name} at index {index} should have `optimizer` as its attribute.")
@@ -358,6 +458,31 @@ class SequentialLR(LRScheduler):
                     f"{type(scheduler).__name__} at index {index} has {scheduler.optimizer}, which is "
                     f"different from {type(optimizer).__name__}."
                 )
+
+    def state_dict(self):
+        state = {key: value for key, value in self.__dict__.items() if key not in ("optimizer", "_schedulers")}
+        state["_schedulers"] = [scheduler.state_dict() for scheduler in self._schedulers]
+        return state
+
+    def load_state_dict(self, state_dict):
+        state = dict(state_dict)
+        schedulers = state.pop("_schedulers")
+        self.__dict__.update(state)
+        for scheduler, saved in zip(self._schedulers, schedulers):
+            scheduler.load_state_dict(saved)
+
+
+class SequentialLR(_SchedulerContainer):
+    """Runs ``schedulers`` one after another, switching at the epochs listed in ``milestones``.
+
+    ``len(milestones)`` must be ``len(schedulers) - 1``; at each milestone the next scheduler
+    restarts from its epoch 0 (closed form), then steps normally.
+    """
+
+    def __init__(self, optimizer, schedulers, milestones, last_epoch=-1):
+        if len(schedulers) < 1:
+            raise ValueError(f"{type(self).__name__} expects at least one scheduler, but got no scheduler.")
+        self._check_schedulers(optimizer, schedulers)
         if len(milestones) != len(schedulers) - 1:
             raise ValueError(
                 "Sequential Schedulers expects number of schedulers provided to be one more than the "
@@ -396,17 +521,50 @@ class SequentialLR(LRScheduler):
             scheduler.step()
         self._last_lr = scheduler.get_last_lr()
 
-    def state_dict(self):
-        state = {key: value for key, value in self.__dict__.items() if key not in ("optimizer", "_schedulers")}
-        state["_schedulers"] = [scheduler.state_dict() for scheduler in self._schedulers]
-        return state
 
-    def load_state_dict(self, state_dict):
-        state = dict(state_dict)
-        schedulers = state.pop("_schedulers")
-        self.__dict__.update(state)
-        for scheduler, saved in zip(self._schedulers, schedulers):
-            scheduler.load_state_dict(saved)
+class PolynomialLR(LRScheduler):
+    """Decays the rate to zero over ``total_iters`` epochs as ``initial_lr * (1 - epoch / total_iters) ** power``,
+    then keeps it."""
+
+    def __init__(self, optimizer, total_iters=5, power=1.0, last_epoch=-1):
+        self.total_iters = total_iters
+        self.power = power
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self):
+        self._warn_if_called_outside_step()
+        if self._is_initial or self.last_epoch > self.total_iters:
+            return self._current_lrs()
+        # The recursive form: the ratio of this epoch's polynomial to the previous epoch's.
+        decay = (
+            (1.0 - self.last_epoch / self.total_iters) / (1.0 - (self.last_epoch - 1) / self.total_iters)
+        ) ** self.power
+        return [group["lr"] * decay for group in self.optimizer.param_groups]
+
+    def _get_closed_form_lr(self):
+        factor = (1.0 - min(self.total_iters, self.last_epoch) / self.total_iters) ** self.power
+        return [base_lr * factor for base_lr in self.base_lrs]
+
+
+class ChainedScheduler(_SchedulerContainer):
+    """Steps every scheduler in ``schedulers`` (all of one optimizer) on each ``step()``, in order,
+    so their chainable updates compose. ``optimizer`` defaults to the first scheduler's."""
+
+    def __init__(self, schedulers, optimizer=None):
+        if len(schedulers) < 1:
+            raise ValueError(
+                f"{type(self).__name__} expects at least one scheduler to be chained, but got no scheduler."
+            )
+        optimizer = optimizer or schedulers[0].optimizer
+        self._check_schedulers(optimizer, schedulers)
+        self._schedulers = schedulers
+        self.optimizer = optimizer
+        self._last_lr = self._current_lrs()
+
+    def step(self):
+        for scheduler in self._schedulers:
+            scheduler.step()
+        self._last_lr = self._current_lrs()
 
 
 class ReduceLROnPlateau(LRScheduler):
@@ -513,6 +671,172 @@ class ReduceLROnPlateau(LRScheduler):
         self._init_is_better(mode=self.mode, threshold=self.threshold, threshold_mode=self.threshold_mode)
 
 
+class CyclicLR(LRScheduler):
+    """Cyclical learning rate: each group's rate climbs linearly from ``base_lr`` to ``max_lr`` over
+    ``step_size_up`` steps and falls back over ``step_size_down`` (default: the same), the
+    amplitude scaled per cycle or per step.
+
+    ``mode`` picks the scaling: 'triangular' (none), 'triangular2' (halved each cycle) or
+    'exp_range' (``gamma ** step``). A custom ``scale_fn`` (with ``scale_mode`` 'cycle' or
+    'iterations', its argument) replaces the mode. ``base_lr``, ``max_lr`` and the momentum bounds
+    are numbers or one per group. With ``cycle_momentum``, the momentum (or Adam's ``beta1``) moves
+    inversely, from ``max_momentum`` down towards ``base_momentum``. Call ``step()`` after every batch.
+    """
+
+    def __init__(self, optimizer, base_lr, max_lr, step_size_up=2000, step_size_down=None, mode="triangular",
+                 gamma=1.0, scale_fn=None, scale_mode="cycle", cycle_momentum=True, base_momentum=0.8,
+                 max_momentum=0.9, last_epoch=-1):
+        _check_optimizer(optimizer)
+        self.optimizer = optimizer
+        base_lrs = _per_group("base_lr", optimizer, base_lr)
+        if last_epoch == -1:
+            for lr, group in zip(base_lrs, optimizer.param_groups):
+                group["lr"] = lr
+        self.max_lrs = _per_group("max_lr", optimizer, max_lr)
+
+        step_size_up = float(step_size_up)
+        step_size_down = float(step_size_down) if step_size_down is not None else step_size_up
+        self.total_size = step_size_up + step_size_down
+        self.step_ratio = step_size_up / self.total_size
+
+        if mode not in ("triangular", "triangular2", "exp_range") and scale_fn is None:
+            raise ValueError("mode is invalid and scale_fn is None")
+        self.mode = mode
+        self.gamma = gamma
+        self._scale_fn_custom = scale_fn
+        self.scale_mode = scale_mode
+        self._init_scale_mode()
+
+        self.cycle_momentum = cycle_momentum
+        if cycle_momentum:
+            self.use_beta1, self.base_momentums, self.max_momentums = _start_momentum_cycle(
+                optimizer, base_momentum, max_momentum, last_epoch
+            )
+        super().__init__(optimizer, last_epoch)
+        # The cycle's lower bounds, not the rates the groups had before this scheduler.
+        self.base_lrs = base_lrs
+
+    def _init_scale_mode(self):
+        """The built-in modes fix what their scaling is a function of."""
+        if self._scale_fn_custom is None:
+            self.scale_mode = "iterations" if self.mode == "exp_range" else "cycle"
+
+    def scale_fn(self, x):
+        """The amplitude's scale (in [0, 1]) at cycle number or step ``x`` (see ``scale_mode``)."""
+        if self._scale_fn_custom is not None:
+            return self._scale_fn_custom(x)
+        if self.mode == "triangular":
+            return 1.0
+        if self.mode == "triangular2":
+            return 1 / (2.0 ** (x - 1))
+        return self.gamma ** x
+
+    def get_lr(self):
+        """The rates for ``last_epoch`` (the index of the batch); sets the momenta as a side effect."""
+        self._warn_if_called_outside_step()
+        cycle = math.floor(1 + self.last_epoch / self.total_size)
+        position = 1.0 + self.last_epoch / self.total_size - cycle  # fraction of the current cycle, in [0, 1)
+        if position <= self.step_ratio:
+            height = position / self.step_ratio
+        else:
+            height = (position - 1) / (self.step_ratio - 1)
+        scale_argument = cycle if self.scale_mode == "cycle" else self.last_epoch
+
+        # scale_fn is called once per group and bound, as PyTorch does, for a stateful custom one.
+        lrs = [
+            base_lr + (max_lr - base_lr) * height * self.scale_fn(scale_argument)
+            for base_lr, max_lr in zip(self.base_lrs, self.max_lrs)
+        ]
+        if self.cycle_momentum:
+            momenta = [
+                max_momentum - (max_momentum - base_momentum) * height * self.scale_fn(scale_argument)
+                for base_momentum, max_momentum in zip(self.base_momentums, self.max_momentums)
+            ]
+            for group, momentum in zip(self.optimizer.param_groups, momenta):
+                _set_momentum(group, momentum, self.use_beta1)
+        return lrs
+
+    def state_dict(self):
+        """The scheduler's state; a custom ``scale_fn`` is saved (as its ``__dict__``) only if it is a
+        callable object, not a plain function."""
+        state = super().state_dict()
+        scale_fn = state.pop("_scale_fn_custom")
+        state["_scale_fn_custom"] = (
+            None if scale_fn is None or isinstance(scale_fn, types.FunctionType) else scale_fn.__dict__.copy()
+        )
+        return state
+
+    def load_state_dict(self, state_dict):
+        state = dict(state_dict)
+        scale_fn_state = state.pop("_scale_fn_custom")
+        super().load_state_dict(state)
+        if scale_fn_state is not None:
+            self._scale_fn_custom.__dict__.update(scale_fn_state)
+        self._init_scale_mode()
+
+
+class CosineAnnealingWarmRestarts(LRScheduler):
+    """Cosine annealing with warm restarts (SGDR): the rate falls from ``initial_lr`` to ``eta_min``
+    along a cosine over ``T_i`` epochs, then restarts; ``T_0`` is the first period and each next one
+    is ``T_mult`` times longer.
+
+    ``step(epoch)`` accepts fractional epochs (e.g. ``epoch + batch / batches`` after every batch)
+    and may be interleaved with ``step()``; ``T_cur`` is the (possibly fractional) position in the
+    current period.
+    """
+
+    def __init__(self, optimizer, T_0, T_mult=1, eta_min=0.0, last_epoch=-1):
+        if T_0 <= 0 or not isinstance(T_0, int):
+            raise ValueError(f"Expected positive integer T_0, but got {T_0}")
+        if T_mult < 1 or not isinstance(T_mult, int):
+            raise ValueError(f"Expected integer T_mult >= 1, but got {T_mult}")
+        if not isinstance(eta_min, (float, int)):
+            raise ValueError(f"Expected float or int eta_min, but got {eta_min} of type {type(eta_min)}")
+        self.T_0 = T_0
+        self.T_i = T_0
+        self.T_mult = T_mult
+        self.eta_min = eta_min
+        self.T_cur = last_epoch
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self):
+        self._warn_if_called_outside_step()
+        factor = 1 + math.cos(math.pi * self.T_cur / self.T_i)
+        return [self.eta_min + (base_lr - self.eta_min) * factor / 2 for base_lr in self.base_lrs]
+
+    def step(self, epoch=None):
+        """Advance one epoch, or go to ``epoch`` (a non-negative int or float).
+
+        Unlike the other schedulers this neither warns about ``epoch`` nor about the order of
+        ``optimizer.step()``, as PyTorch does not.
+        """
+        if epoch is None and self.last_epoch < 0:
+            epoch = 0
+        if epoch is None:
+            epoch = self.last_epoch + 1
+            self.T_cur = self.T_cur + 1
+            if self.T_cur >= self.T_i:
+                self.T_cur = self.T_cur % self.T_i
+                self.T_i = self.T_i * self.T_mult
+        elif epoch < 0:
+            raise ValueError(f"Expected non-negative epoch, but got {epoch}")
+        elif epoch < self.T_0:
+            self.T_i = self.T_0
+            self.T_cur = epoch
+        elif self.T_mult == 1:
+            self.T_cur = epoch % self.T_0
+        else:
+            # Periods T_0 * T_mult ** k end at T_0 * (T_mult ** n - 1) / (T_mult - 1): solve for the
+            # number n of completed periods.
+            restarts = int(math.log(epoch / self.T_0 * (self.T_mult - 1) + 1, self.T_mult))
+            self.T_cur = epoch - self.T_0 * (self.T_mult ** restarts - 1) / (self.T_mult - 1)
+            self.T_i = self.T_0 * self.T_mult ** restarts
+        self.last_epoch = math.floor(epoch)
+        with self._computing_lr():
+            values = self.get_lr()
+        self._set_lrs(values)
+
+
 class OneCycleLR(LRScheduler):
     """The 1cycle policy: the rate rises from ``max_lr / div_factor`` to ``max_lr`` over the first
     ``pct_start`` of ``total_steps`` (or ``epochs * steps_per_epoch``), then anneals to
@@ -571,16 +895,8 @@ class OneCycleLR(LRScheduler):
 
         self.cycle_momentum = cycle_momentum
         if cycle_momentum:
-            if "momentum" not in optimizer.defaults and "betas" not in optimizer.defaults:
-                raise ValueError("optimizer must support momentum or beta1 with `cycle_momentum` option enabled")
-            self.use_beta1 = "betas" in optimizer.defaults
-            max_momentums = _per_group("max_momentum", optimizer, max_momentum)
-            base_momentums = _per_group("base_momentum", optimizer, base_momentum)
-            if last_epoch == -1:
-                for group_max, group_base, group in zip(max_momentums, base_momentums, optimizer.param_groups):
-                    self._set_momentum(group, group_max)
-                    group["max_momentum"] = group_max
-                    group["base_momentum"] = group_base
+            # The bounds live in the param groups (as in PyTorch), not in the scheduler.
+            self.use_beta1, _, _ = _start_momentum_cycle(optimizer, base_momentum, max_momentum, last_epoch)
         super().__init__(optimizer, last_epoch)
 
     @staticmethod
@@ -588,12 +904,6 @@ class OneCycleLR(LRScheduler):
         """One phase: the step it ends at and the group keys of its start and end values."""
         return {"end_step": end_step, "start_lr": start_lr, "end_lr": end_lr,
                 "start_momentum": start_momentum, "end_momentum": end_momentum}
-
-    def _set_momentum(self, group, momentum):
-        if self.use_beta1:
-            group["betas"] = (momentum, *group["betas"][1:])
-        else:
-            group["momentum"] = momentum
 
     def _anneal(self, start, end, pct):
         if self._anneal_func_type == "cos":
@@ -618,7 +928,7 @@ class OneCycleLR(LRScheduler):
                     lrs.append(self._anneal(group[phase["start_lr"]], group[phase["end_lr"]], pct))
                     if self.cycle_momentum:
                         momentum = self._anneal(group[phase["start_momentum"]], group[phase["end_momentum"]], pct)
-                        self._set_momentum(group, momentum)
+                        _set_momentum(group, momentum, self.use_beta1)
                     break
                 start_step = phase["end_step"]
         return lrs
