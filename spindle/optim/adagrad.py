@@ -2,7 +2,7 @@
 
 import spindle
 
-from .optimizer import Optimizer, _check_implementation_flags, _new_step_counter
+from .optimizer import Optimizer, _check_implementation_flags, _new_step_counter, _regularized_gradient
 
 
 class Adagrad(Optimizer):
@@ -64,21 +64,14 @@ class Adagrad(Optimizer):
         eps = group["eps"]
         weight_decay = group["weight_decay"]
         maximize = group["maximize"]
-        for param in group["params"]:
-            grad = param.grad
-            if grad is None:
-                continue
-            state = self.state[param]
+        for param, grad, state in self._parameters_with_gradients(group):
             if len(state) == 0:  # a group added after construction
                 state = self._init_state(param, group)
             step_t = state["step"]
             step_t.add_(1)
             step = step_t.item()
 
-            if maximize:
-                grad = -grad
-            if weight_decay != 0:
-                grad = grad.add(param, alpha=weight_decay)
+            grad = _regularized_gradient(param, grad, maximize, weight_decay)
             decayed_lr = lr / (1 + (step - 1) * lr_decay)
             state_sum = state["sum"]
             state_sum.addcmul_(grad, grad, value=1)

@@ -2,7 +2,7 @@
 
 import spindle
 
-from .optimizer import Optimizer, _new_step_counter, _check_implementation_flags
+from .optimizer import Optimizer, _check_hyperparameters, _check_implementation_flags, _new_step_counter, _regularized_gradient
 
 
 class Adam(Optimizer):
@@ -27,16 +27,7 @@ class Adam(Optimizer):
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, amsgrad=False, *,
                  foreach=None, maximize=False, capturable=False, differentiable=False, fused=None,
                  decoupled_weight_decay=False):
-        if not 0.0 <= lr:
-            raise ValueError(f"Invalid learning rate: {lr}")
-        if not 0.0 <= eps:
-            raise ValueError(f"Invalid epsilon value: {eps}")
-        if not 0.0 <= betas[0] < 1.0:
-            raise ValueError(f"Invalid beta parameter at index 0: {betas[0]}")
-        if not 0.0 <= betas[1] < 1.0:
-            raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        _check_hyperparameters(lr=lr, eps=eps, betas=betas, weight_decay=weight_decay)
         if not (isinstance(betas[0], float) and isinstance(betas[1], float)):
             raise ValueError("betas must be either both floats or both Tensors")
         _check_implementation_flags(foreach, fused, differentiable)
@@ -64,11 +55,7 @@ class Adam(Optimizer):
         maximize = group["maximize"]
         capturable = group["capturable"]
         decoupled = group["decoupled_weight_decay"]
-        for param in group["params"]:
-            grad = param.grad
-            if grad is None:
-                continue
-            state = self.state[param]
+        for param, grad, state in self._parameters_with_gradients(group):
             if len(state) == 0:
                 state["step"] = _new_step_counter(param, capturable or bool(group["fused"]), bool(group["fused"]))
                 state["exp_avg"] = spindle.zeros_like(param)
@@ -80,13 +67,7 @@ class Adam(Optimizer):
             step_t = state["step"]
             step_t.add_(1)
 
-            if maximize:
-                grad = -grad
-            if weight_decay != 0:
-                if decoupled:
-                    param.mul_(1 - lr * weight_decay)
-                else:
-                    grad = grad.add(param, alpha=weight_decay)
+            grad = _regularized_gradient(param, grad, maximize, weight_decay, lr if decoupled else None)
 
             exp_avg.lerp_(grad, 1 - beta1)
             exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)

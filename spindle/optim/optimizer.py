@@ -45,6 +45,33 @@ def _new_step_counter(param, on_param_device=False, fused=False):
     return spindle.zeros((), dtype=dtype, device=device)
 
 
+def _check_hyperparameters(lr=None, eps=None, betas=None, weight_decay=None):
+    """PyTorch's checks of the hyper-parameters most optimizers share, with its messages; None skips one."""
+    if lr is not None and not 0.0 <= lr:
+        raise ValueError(f"Invalid learning rate: {lr}")
+    if eps is not None and not 0.0 <= eps:
+        raise ValueError(f"Invalid epsilon value: {eps}")
+    for index, beta in enumerate(betas or ()):
+        if not 0.0 <= beta < 1.0:
+            raise ValueError(f"Invalid beta parameter at index {index}: {beta}")
+    if weight_decay is not None and not 0.0 <= weight_decay:
+        raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+
+
+def _regularized_gradient(param, grad, maximize, weight_decay, decoupled_lr=None):
+    """``grad`` as an update rule uses it: negated when maximizing, plus ``weight_decay * param``
+    (L2); or, given ``decoupled_lr`` (AdamW's decoupled decay), ``param`` itself scaled by
+    ``1 - decoupled_lr * weight_decay`` in place and the gradient left alone."""
+    if maximize:
+        grad = -grad
+    if weight_decay != 0:
+        if decoupled_lr is not None:
+            param.mul_(1 - decoupled_lr * weight_decay)
+        else:
+            grad = grad.add(param, alpha=weight_decay)
+    return grad
+
+
 def _check_implementation_flags(foreach=None, fused=None, differentiable=False):
     """Validate PyTorch's implementation switches, which spindle accepts for compatibility.
 
@@ -202,6 +229,12 @@ class Optimizer:
 
     def _update_group(self, group):
         raise NotImplementedError
+
+    def _parameters_with_gradients(self, group):
+        """``(param, grad, state)`` for each parameter of ``group`` that has a gradient."""
+        for param in group["params"]:
+            if param.grad is not None:
+                yield param, param.grad, self.state[param]
 
     def state_dict(self):
         """The optimizer's state as ``{'state': {index: {...}}, 'param_groups': [{..., 'params': [index]}]}``.

@@ -2,7 +2,7 @@
 
 import spindle
 
-from .optimizer import Optimizer, _check_implementation_flags, _new_step_counter
+from .optimizer import Optimizer, _check_implementation_flags, _new_step_counter, _regularized_gradient
 
 
 class RMSprop(Optimizer):
@@ -57,11 +57,7 @@ class RMSprop(Optimizer):
         momentum = group["momentum"]
         centered = group["centered"]
         maximize = group["maximize"]
-        for param in group["params"]:
-            grad = param.grad
-            if grad is None:
-                continue
-            state = self.state[param]
+        for param, grad, state in self._parameters_with_gradients(group):
             if len(state) == 0:
                 state["step"] = _new_step_counter(param, group["capturable"])
                 state["square_avg"] = spindle.zeros_like(param)
@@ -72,10 +68,7 @@ class RMSprop(Optimizer):
             # The step count does not enter the update; it is kept for checkpoint parity.
             state["step"].add_(1)
 
-            if maximize:
-                grad = -grad
-            if weight_decay != 0:
-                grad = grad.add(param, alpha=weight_decay)
+            grad = _regularized_gradient(param, grad, maximize, weight_decay)
             square_avg = state["square_avg"]
             square_avg.mul_(alpha).addcmul_(grad, grad, value=1 - alpha)
             if centered:

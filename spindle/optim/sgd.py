@@ -1,6 +1,6 @@
 """Stochastic gradient descent, optionally with (Nesterov) momentum and weight decay."""
 
-from .optimizer import Optimizer, _check_implementation_flags
+from .optimizer import Optimizer, _check_implementation_flags, _regularized_gradient
 
 
 class SGD(Optimizer):
@@ -52,10 +52,7 @@ class SGD(Optimizer):
             grad = param.grad
             if grad is None:
                 continue
-            if maximize:
-                grad = -grad
-            if weight_decay != 0:
-                grad = grad.add(param, alpha=weight_decay)
+            grad = _regularized_gradient(param, grad, maximize, weight_decay)
             if momentum != 0:
                 state = self.state[param]
                 buffer = state.get("momentum_buffer")
