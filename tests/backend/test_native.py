@@ -183,3 +183,33 @@ def test_the_environment_turns_the_kernels_off(tmp_path, setting, enabled):
         assert report["calls"] == 1 and len(kernel_files(tmp_path)) == 1
     else:
         assert report["calls"] == 0 and kernel_files(tmp_path) is None, "kernels were built or called while off"
+
+
+FORKED_CHILD_USES_THE_POOL = """
+import multiprocessing, numpy as np, spindle
+spindle.set_num_threads(2)
+x, w = spindle.randn(4, 3, 20, 20), spindle.randn(8, 3, 3, 3)
+expected = spindle.nn.functional.conv2d(x, w, padding=1).numpy()  # starts the parent's worker pool
+
+
+def child(queue):
+    queue.put(spindle.nn.functional.conv2d(x, w, padding=1).numpy())
+
+
+queue = multiprocessing.get_context("fork").Queue()
+process = multiprocessing.get_context("fork").Process(target=child, args=(queue,))
+process.start()
+result = queue.get(timeout=20)
+process.join(20)
+assert process.exitcode == 0 and np.array_equal(result, expected)
+print("ok")
+"""
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="forks")
+def test_a_forked_child_starts_its_own_worker_pool():
+    """DataLoader workers are forked: the parent's pool threads do not exist there, so the child must
+    start its own instead of waiting for them forever."""
+    completed = subprocess.run([sys.executable, "-c", FORKED_CHILD_USES_THE_POOL], capture_output=True,
+                               text=True, timeout=120)
+    assert completed.returncode == 0 and completed.stdout.strip() == "ok", completed.stderr[-2000:]
