@@ -7,7 +7,7 @@ import numpy as np
 
 from . import _dtype
 from .backend.device import move, namespace_for, to_device
-from .tensor import Tensor, _plain_data, _shape_arguments
+from .tensor import _LEGACY_SCALAR_NAMES, Tensor, _plain_data, _shape_arguments
 
 
 def _finish(array, device, requires_grad):
@@ -160,6 +160,28 @@ def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False,
 def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_grad=False):
     dtype = _creation_dtype(dtype)
     return _finish(np.logspace(start, end, int(steps), base=base).astype(dtype.numpy_dtype), device, requires_grad)
+
+
+def _triangle_indices(numpy_function, name, row, col, offset, dtype, device):
+    dtype = _dtype.int64 if dtype is None else _dtype.to_dtype(dtype)
+    if dtype.numpy_dtype.kind not in "iu":
+        raise NotImplementedError(f'"{name}" not implemented for \'{_LEGACY_SCALAR_NAMES[dtype.name]}\'')
+    if row < 0 or col < 0:
+        raise RuntimeError(f"row must be non-negative, got{row}" if row < 0 else f"col must be non-negative, got{col}")
+    rows, columns = numpy_function(row, offset, col)
+    return _finish(np.stack([rows, columns]).astype(dtype.numpy_dtype).reshape(2, -1), device, False)
+
+
+def tril_indices(row, col, offset=0, *, dtype=None, device=None, layout=None):
+    """The coordinates of the lower triangle (diagonal ``offset`` included) of a ``row x col`` matrix,
+    row by row, as a ``(2, count)`` int64 tensor."""
+    return _triangle_indices(np.tril_indices, "tril_indices", row, col, offset, dtype, device)
+
+
+def triu_indices(row, col, offset=0, *, dtype=None, device=None, layout=None):
+    """The coordinates of the upper triangle (diagonal ``offset`` included) of a ``row x col`` matrix,
+    row by row, as a ``(2, count)`` int64 tensor."""
+    return _triangle_indices(np.triu_indices, "triu_indices", row, col, offset, dtype, device)
 
 
 def eye(n, m=None, *, dtype=None, device=None, requires_grad=False, out=None, layout=None):

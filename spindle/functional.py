@@ -38,6 +38,128 @@ def vstack(tensors):
     return cat([t.reshape(1, -1) if t.ndim < 2 else t for t in tensors], 0)
 
 
+row_stack = vstack
+
+
+def _at_least(tensors, make):
+    """One tensor in, one out; several (or a list/tuple) in, a tuple out."""
+    if len(tensors) == 1 and isinstance(tensors[0], Tensor):
+        return make(tensors[0])
+    if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
+        tensors = tensors[0]
+    return tuple(make(tensor) for tensor in tensors)
+
+
+def atleast_1d(*tensors):
+    """Each tensor as is, a 0-d one as shape ``(1,)``."""
+    return _at_least(tensors, lambda tensor: tensor.reshape(1) if tensor.ndim == 0 else tensor)
+
+
+def atleast_2d(*tensors):
+    """Each tensor with at least 2 dims: 0-d as ``(1, 1)``, ``(n,)`` as ``(1, n)``."""
+    return _at_least(tensors, lambda tensor: tensor.reshape(1, -1) if tensor.ndim < 2 else tensor)
+
+
+def _as_3d(tensor):
+    if tensor.ndim == 0:
+        return tensor.reshape(1, 1, 1)
+    if tensor.ndim == 1:
+        return tensor.reshape(1, -1, 1)
+    if tensor.ndim == 2:
+        return tensor.unsqueeze(-1)
+    return tensor
+
+
+def atleast_3d(*tensors):
+    """Each tensor with at least 3 dims: 0-d as ``(1, 1, 1)``, ``(n,)`` as ``(1, n, 1)``, ``(m, n)`` as ``(m, n, 1)``."""
+    return _at_least(tensors, _as_3d)
+
+
+def column_stack(tensors):
+    """Join along dim 1, with 0-d and 1-d tensors taken as columns ``(n, 1)``."""
+    return cat([tensor.reshape(-1, 1) if tensor.ndim < 2 else tensor for tensor in tensors], 1)
+
+
+def dstack(tensors):
+    """Join along dim 2 (depth), after ``atleast_3d``."""
+    return cat([_as_3d(tensor) for tensor in tensors], 2)
+
+
+def block_diag(*tensors):
+    """A block-diagonal matrix of the inputs (0-d as 1x1, 1-d as a row), zeros elsewhere: shape
+    ``(sum of rows, sum of columns)``, of the promoted dtype."""
+    matrices = []
+    for position, tensor in enumerate(tensors):
+        if tensor.ndim > 2:
+            raise RuntimeError(
+                f"torch.block_diag: Input tensors must have 2 or fewer dimensions. Input {position} has {tensor.ndim} dimensions"
+            )
+        matrices.append(tensor.reshape(1, -1) if tensor.ndim < 2 else tensor)
+    if not matrices:
+        from .factory import empty
+
+        return empty(1, 0)
+    dtype = _dtype.result_type(*matrices) if len({matrix.dtype for matrix in matrices}) > 1 else matrices[0].dtype
+    columns = sum(matrix.shape[1] for matrix in matrices)
+    rows = []
+    before = 0
+    for matrix in matrices:
+        after = columns - before - matrix.shape[1]
+        pieces = [matrix.new_zeros(matrix.shape[0], before, dtype=dtype), matrix.to(dtype),
+                  matrix.new_zeros(matrix.shape[0], after, dtype=dtype)]
+        rows.append(cat(pieces, 1))
+        before += matrix.shape[1]
+    return cat(rows, 0)
+
+
+def cartesian_prod(*tensors):
+    """Every combination of one element from each 1-d tensor, as rows of a ``(product of sizes, count)``
+    tensor (a single tensor comes back as it is)."""
+    if len(tensors) == 1:
+        return tensors[0]
+    grids = meshgrid(*tensors, indexing="ij")
+    return stack([grid.reshape(-1) for grid in grids], 1)
+
+
+def combinations(input, r=2, with_replacement=False):
+    """The length-``r`` combinations of a 1-d tensor's elements (in ``itertools`` order), as rows of a
+    ``(count, r)`` tensor."""
+    import itertools
+
+    import numpy as np
+
+    if input.ndim != 1:
+        raise RuntimeError(f"Expect a 1D vector, but got shape {list(input.shape)}")
+    if r < 0:
+        raise RuntimeError(f"Expect a non-negative number, but got {r}")
+    if r == 0:
+        return input.new_empty(0)
+    choose = itertools.combinations_with_replacement if with_replacement else itertools.combinations
+    rows = np.array(list(choose(range(input.shape[0]), r)), dtype=np.int64).reshape(-1, r)
+    from .backend.device import move
+
+    index = Tensor._wrap(move(rows.reshape(-1), input.device))
+    return input.index_select(0, index).reshape(-1, r)
+
+
+def vander(x, N=None, increasing=False):
+    """The Vandermonde matrix of a 1-d ``x``: columns ``x**(N-1), ..., x, 1`` (reversed when ``increasing``),
+    ``N`` defaulting to ``len(x)``; integers stay int64, floats keep their dtype."""
+    if x.ndim != 1:
+        raise RuntimeError("x must be a one-dimensional tensor.")
+    count = x.shape[0] if N is None else N
+    if count < 0:
+        raise RuntimeError("N must be non-negative.")
+    source = x.to(_dtype.int64) if not x.is_floating_point() else x
+    if count == 0:
+        return source.new_empty(x.shape[0], 0)
+    columns = [source.new_ones(x.shape[0], 1)]
+    if count > 1:
+        columns.append(source.unsqueeze(1).expand(x.shape[0], count - 1))
+    powers = cat(columns, 1).cumprod(1)
+    return powers if increasing else powers.flip(1)
+
+
 def where(condition, input=None, other=None):
     """``where(condition, input, other)``: elementwise choice; ``where(condition)`` is ``nonzero(as_tuple=True)``."""
     if input is None and other is None:
@@ -92,8 +214,56 @@ divide = div
 true_divide = div
 
 
+def polygamma(n, input):
+    """The ``n``-th derivative of digamma at each element of ``input`` (any shape; float result)."""
+    return input.polygamma(n)
+
+
+def xlogy(input, other):
+    """``input * log(other)`` elementwise (broadcast), 0 where input is 0; either may be a number."""
+    return elementwise.Xlogy.apply(input, other)
+
+
+def float_power(input, exponent):
+    """``input ** exponent`` computed in float64 (broadcast); either may be a number, the result is float64."""
+    if isinstance(input, Tensor):
+        return input.float_power(exponent)
+    return elementwise.Pow.apply(float(input), exponent.double())
+
+
 def numel(input):
     return input.numel()
+
+
+def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=None, sorter=None):
+    """Insertion indices of ``input`` (a tensor or a scalar) in the last dim of ``sorted_sequence``."""
+    from .ops import sorting
+
+    return sorting.searchsorted(sorted_sequence, input, out_int32=out_int32, right=right, side=side, sorter=sorter)
+
+
+def bucketize(input, boundaries, *, out_int32=False, right=False):
+    """The bucket index of each element of ``input`` among the 1-D ``boundaries``."""
+    from .ops import sorting
+
+    return sorting.bucketize(input, boundaries, out_int32=out_int32, right=right)
+
+
+def trapezoid(y, x=None, *, dx=None, dim=-1):
+    """Trapezoidal-rule integral of ``y`` along ``dim`` at points ``x`` or spacing ``dx``."""
+    from .ops import reduction
+
+    return reduction.trapezoid(y, x, dx=dx, dim=dim)
+
+
+trapz = trapezoid
+
+
+def cumulative_trapezoid(y, x=None, *, dx=None, dim=-1):
+    """Running trapezoidal-rule integral of ``y`` along ``dim``."""
+    from .ops import reduction
+
+    return reduction.cumulative_trapezoid(y, x, dx=dx, dim=dim)
 
 
 def is_tensor(obj):

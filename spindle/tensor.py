@@ -158,6 +158,12 @@ class Tensor:
     def is_floating_point(self):
         return self._data.dtype.kind == "f"
 
+    def is_signed(self):
+        return self._data.dtype.kind not in "ub"
+
+    def is_same_size(self, other):
+        return self._data.shape == other._data.shape
+
     def is_complex(self):
         return False
 
@@ -350,6 +356,11 @@ class Tensor:
             )
         return bool(self._data.reshape(-1)[0])
 
+    def is_nonzero(self):
+        if self._data.size == 0:
+            raise RuntimeError("Boolean value of Tensor with no values is ambiguous")
+        return self.__bool__()
+
     def __float__(self):
         return float(self.item())
 
@@ -506,6 +517,12 @@ class Tensor:
         from .factory import empty
 
         return empty(*size, dtype=dtype or self.dtype, device=device or self.device, requires_grad=requires_grad)
+
+    def new_empty_strided(self, size, stride, dtype=None, device=None, requires_grad=False):
+        """An uninitialised tensor with the given sizes and strides, over just enough new memory."""
+        extent = 0 if 0 in tuple(size) else 1 + sum((count - 1) * step for count, step in zip(size, stride))
+        result = self.new_empty(extent, dtype=dtype, device=device).as_strided(size, stride, 0)
+        return result.requires_grad_(requires_grad)
 
     def new_full(self, size, fill_value, dtype=None, device=None, requires_grad=False):
         from .factory import full
@@ -706,6 +723,17 @@ class Tensor:
     def sign(self):
         return elementwise.Sign.apply(self)
 
+    sgn = sign
+
+    def signbit(self):
+        data = self._data
+        return Tensor._wrap(np.signbit(data if data.dtype != np.bool_ else data.view(np.uint8)))
+
+    def positive(self):
+        if self._data.dtype == np.bool_:
+            raise RuntimeError("The `+` operator, on a bool tensor is not supported.")
+        return self
+
     def exp(self):
         return elementwise.Exp.apply(self)
 
@@ -782,6 +810,108 @@ class Tensor:
 
     def cosh(self):
         return elementwise.Cosh.apply(self)
+
+    def asinh(self):
+        return elementwise.Asinh.apply(self)
+
+    arcsinh = asinh
+
+    def acosh(self):
+        return elementwise.Acosh.apply(self)
+
+    arccosh = acosh
+
+    def atanh(self):
+        return elementwise.Atanh.apply(self)
+
+    arctanh = atanh
+
+    def sinc(self):
+        return elementwise.Sinc.apply(self)
+
+    def deg2rad(self):
+        return self * (np.pi / 180)
+
+    def rad2deg(self):
+        return self * (180 / np.pi)
+
+    def logit(self, eps=None):
+        """``log(p / (1 - p))``; with ``eps``, p is first clamped to [eps, 1 - eps] (zero gradient outside)."""
+        probability = self if eps is None else self.clamp(eps, 1 - eps)
+        return (probability / (1 - probability)).log()
+
+    # special functions
+    def lgamma(self):
+        return elementwise.Lgamma.apply(self)
+
+    def digamma(self):
+        return elementwise.Digamma.apply(self)
+
+    def polygamma(self, n):
+        return elementwise.Polygamma.apply(self, n)
+
+    def mvlgamma(self, p):
+        """The multivariate log-gamma of dimension ``p``: sum_i lgamma(x - i/2) + p(p-1)/4 log(pi)."""
+        if p < 1:
+            raise RuntimeError("p has to be greater than or equal to 1")
+        offsets = Tensor._wrap(namespace_of(self._data).arange(p, dtype=np.float64) * -0.5)
+        terms = self.unsqueeze(-1) + offsets.to(_dtype.result_type(self, 0.5))
+        return terms.lgamma().sum(-1) + p * (p - 1) / 4 * float(np.log(np.pi))
+
+    def erfinv(self):
+        return elementwise.Erfinv.apply(self)
+
+    def i0(self):
+        return elementwise.I0.apply(self)
+
+    # binary math
+    def xlogy(self, other):
+        return elementwise.Xlogy.apply(self, other)
+
+    def logaddexp(self, other):
+        return elementwise.LogAddExp.apply(self, _tensor_operand("logaddexp", other))
+
+    def logaddexp2(self, other):
+        return elementwise.LogAddExp2.apply(self, _tensor_operand("logaddexp2", other))
+
+    def hypot(self, other):
+        return elementwise.Hypot.apply(self, _tensor_operand("hypot", other))
+
+    def copysign(self, other):
+        return elementwise.Copysign.apply(self, other)
+
+    def heaviside(self, values):
+        return elementwise.Heaviside.apply(self, values)
+
+    def ldexp(self, other):
+        """``self * 2**other`` in the operands' promoted float dtype (integers: the default float dtype)."""
+        result_dtype = _dtype.result_type(self, _tensor_operand("ldexp", other))
+        if not result_dtype.is_floating_point:
+            result_dtype = _dtype.get_default_dtype()
+        return self.to(result_dtype) * elementwise.Pow.apply(2.0, other).to(result_dtype)
+
+    def float_power(self, exponent):
+        """``pow`` computed in float64 (the result is float64 whatever the operands' dtypes)."""
+        exponent = exponent.double() if isinstance(exponent, Tensor) else exponent
+        return self.double().pow(exponent)
+
+    def gcd(self, other):
+        return elementwise.GreatestCommonDivisor.apply(self, _tensor_operand("gcd", other))
+
+    def lcm(self, other):
+        return elementwise.LeastCommonMultiple.apply(self, _tensor_operand("lcm", other))
+
+    def nextafter(self, other):
+        return elementwise.NextAfter.apply(self, _tensor_operand("nextafter", other))
+
+    def frexp(self):
+        """``(mantissa, exponent)`` with ``self = mantissa * 2**exponent``, |mantissa| in [0.5, 1), int32 exponent."""
+        if not self.is_floating_point():
+            raise RuntimeError("torch.frexp() only supports floating-point dtypes")
+        exponent = np.frexp(self._data)[1]
+        # mantissa = self * 2**-exponent, exact, and differentiable as such (gradient 2**-exponent).
+        scale = Tensor._wrap(np.ldexp(np.ones_like(self._data), -exponent))
+        return elementwise.FrexpResult(self * scale, Tensor._wrap(exponent.astype(np.int32)))
 
     def relu(self):
         return elementwise.Relu.apply(self)
@@ -923,6 +1053,15 @@ class Tensor:
     def isfinite(self):
         return elementwise.IsFinite.apply(self)
 
+    def isposinf(self):
+        return self == float("inf")
+
+    def isneginf(self):
+        return self == float("-inf")
+
+    def isreal(self):
+        return Tensor._wrap(namespace_of(self._data).ones(self._data.shape, dtype=np.bool_))  # no complex dtypes
+
     # ------------------------------------------------------------------ reductions
 
     def sum(self, dim=None, keepdim=False, *, dtype=None, axis=None):
@@ -1011,7 +1150,9 @@ class Tensor:
         if p == 1:
             return source.abs().sum(dim, keepdim)
         if p == "nuc":
-            raise NotImplementedError("nuclear norm is not supported")
+            from .linalg import matrix_norm
+
+            return matrix_norm(source, "nuc", (-2, -1) if dim is None else dim, keepdim)
         return source.abs().pow(p).sum(dim, keepdim).pow(1.0 / p)
 
     def all(self, dim=None, keepdim=False):
@@ -1028,6 +1169,79 @@ class Tensor:
 
     def count_nonzero(self, dim=None):
         return reduction.CountNonzero.apply(self, dim)
+
+    def cumsum_(self, dim, *, dtype=None):
+        return self._in_place(reduction.CumSum, dim, dtype)
+
+    def cumprod_(self, dim, *, dtype=None):
+        return self._in_place(reduction.CumProd, dim, dtype)
+
+    def logcumsumexp(self, dim):
+        return reduction.LogCumSumExp.apply(self, dim)
+
+    def cummax(self, dim):
+        from .ops.sorting import cummax
+
+        return cummax(self, dim)
+
+    def cummin(self, dim):
+        from .ops.sorting import cummin
+
+        return cummin(self, dim)
+
+    def aminmax(self, *, dim=None, keepdim=False):
+        return reduction.aminmax(self, dim, keepdim)
+
+    def cov(self, *, correction=1, fweights=None, aweights=None):
+        return reduction.cov(self, correction, fweights, aweights)
+
+    def corrcoef(self):
+        return reduction.corrcoef(self)
+
+    def median(self, dim=None, keepdim=False):
+        from .ops.sorting import median
+
+        return median(self, dim, keepdim)
+
+    def nanmedian(self, dim=None, keepdim=False):
+        from .ops.sorting import nanmedian
+
+        return nanmedian(self, dim, keepdim)
+
+    def quantile(self, q, dim=None, keepdim=False, *, interpolation="linear"):
+        from .ops.sorting import quantile
+
+        return quantile(self, q, dim, keepdim, interpolation=interpolation)
+
+    def nanquantile(self, q, dim=None, keepdim=False, *, interpolation="linear"):
+        from .ops.sorting import quantile
+
+        return quantile(self, q, dim, keepdim, interpolation=interpolation, ignore_nan=True)
+
+    def kthvalue(self, k, dim=-1, keepdim=False):
+        from .ops.sorting import kthvalue
+
+        return kthvalue(self, k, dim, keepdim)
+
+    def mode(self, dim=-1, keepdim=False):
+        from .ops.sorting import mode
+
+        return mode(self, dim, keepdim)
+
+    def histc(self, bins=100, min=0, max=0):
+        from .ops.sorting import histc
+
+        return histc(self, bins, min, max)
+
+    def histogram(self, bins, *, range=None, weight=None, density=False):
+        from .ops.sorting import histogram
+
+        return histogram(self, bins, range=range, weight=weight, density=density)
+
+    def bincount(self, weights=None, minlength=0):
+        from .ops.sorting import bincount
+
+        return bincount(self, weights, minlength)
 
     # ------------------------------------------------------------------ matrix products
 
@@ -1065,6 +1279,106 @@ class Tensor:
         return self.unsqueeze(-1) * other.unsqueeze(0)
 
     ger = outer
+
+    # linear algebra (spindle.linalg; imported at call time because it is built on this class)
+
+    def vdot(self, other):
+        return self.dot(other)
+
+    def addmm(self, mat1, mat2, *, beta=1, alpha=1):
+        from .linalg import addmm
+
+        return addmm(self, mat1, mat2, beta=beta, alpha=alpha)
+
+    def addmv(self, mat, vec, *, beta=1, alpha=1):
+        from .linalg import addmv
+
+        return addmv(self, mat, vec, beta=beta, alpha=alpha)
+
+    def addbmm(self, batch1, batch2, *, beta=1, alpha=1):
+        from .linalg import addbmm
+
+        return addbmm(self, batch1, batch2, beta=beta, alpha=alpha)
+
+    def baddbmm(self, batch1, batch2, *, beta=1, alpha=1):
+        from .linalg import baddbmm
+
+        return baddbmm(self, batch1, batch2, beta=beta, alpha=alpha)
+
+    def addr(self, vec1, vec2, *, beta=1, alpha=1):
+        from .linalg import addr
+
+        return addr(self, vec1, vec2, beta=beta, alpha=alpha)
+
+    def trace(self):
+        from .linalg import trace
+
+        return trace(self)
+
+    def kron(self, other):
+        from .linalg import kron
+
+        return kron(self, other)
+
+    def cross(self, other, dim=None):
+        from .linalg import legacy_cross
+
+        return legacy_cross(self, other, dim)
+
+    def dist(self, other, p=2):
+        from .linalg import dist
+
+        return dist(self, other, p)
+
+    def det(self):
+        from .linalg import det
+
+        return det(self)
+
+    def logdet(self):
+        from .linalg import logdet
+
+        return logdet(self)
+
+    def slogdet(self):
+        from .linalg import legacy_slogdet
+
+        return legacy_slogdet(self)
+
+    def inverse(self):
+        from .linalg import inv
+
+        return inv(self)
+
+    def pinverse(self, rcond=1e-15, hermitian=False):
+        from .linalg import pinverse
+
+        return pinverse(self, rcond, hermitian)
+
+    def cholesky(self, upper=False):
+        from .linalg import cholesky
+
+        return cholesky(self, upper=upper)
+
+    def qr(self, some=True):
+        from .linalg import legacy_qr
+
+        return legacy_qr(self, some)
+
+    def svd(self, some=True, compute_uv=True):
+        from .linalg import legacy_svd
+
+        return legacy_svd(self, some, compute_uv)
+
+    def matrix_power(self, n):
+        from .linalg import matrix_power
+
+        return matrix_power(self, n)
+
+    def matrix_exp(self):
+        from .linalg import matrix_exp
+
+        return matrix_exp(self)
 
     # ------------------------------------------------------------------ shape
 
@@ -1209,11 +1523,18 @@ class Tensor:
             start += length
         return tuple(pieces)
 
+    unsafe_split = split
+
+    def split_with_sizes(self, split_sizes, dim=0):
+        return self.split(list(split_sizes), dim)
+
     def chunk(self, chunks, dim=0):
         if chunks <= 0:
             raise RuntimeError(f"chunk expects `chunks` to be greater than 0, got: {chunks}")
         size = self._data.shape[normalize_dim(dim, self._data.ndim)]
         return self.split(max(-(-size // chunks), 1), dim)
+
+    unsafe_chunk = chunk
 
     def unbind(self, dim=0):
         axis = normalize_dim(dim, self._data.ndim)
@@ -1251,6 +1572,194 @@ class Tensor:
         arguments = (offset, normalize_dim(dim1, self.ndim), normalize_dim(dim2, self.ndim))
         kept = self - shape.DiagonalBackward.apply(self.diagonal(*arguments), self.shape, arguments)
         return kept + shape.DiagonalBackward.apply(source, self.shape, arguments)
+
+    def diag_embed(self, offset=0, dim1=-2, dim2=-1):
+        """Matrices (in dims ``dim1``, ``dim2`` of the result) with the last dim's values on diagonal
+        ``offset``: ``(..., n)`` gives ``(..., n + |offset|, n + |offset|)`` for the default dims."""
+        rank = self.ndim + 1
+        first, second = normalize_dim(dim1, rank), normalize_dim(dim2, rank)
+        if first == second:
+            raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
+        size = (self._data.shape[-1] if self.ndim else 1) + abs(offset)
+        sizes = list(self._data.shape[:-1])
+        for axis in sorted((first, second)):
+            sizes.insert(axis, size)
+        source = self if self.ndim else self.reshape(1)
+        return shape.DiagonalBackward.apply(source, tuple(sizes), (offset, first, second))
+
+    def diagflat(self, offset=0):
+        """A square matrix with the flattened input on diagonal ``offset``."""
+        return self.reshape(-1).diag_embed(offset, 0, 1)
+
+    def fill_diagonal_(self, fill_value, wrap=False):
+        """Write ``fill_value`` on the main diagonal (all dims equal, or a 2-D matrix; ``wrap`` restarts the
+        diagonal of a tall matrix every ``columns + 1`` rows, as NumPy's ``fill_diagonal``)."""
+        if self.ndim < 2:
+            raise RuntimeError("dimensions must larger than 1")
+        if self.ndim > 2 and len(set(self._data.shape)) != 1:
+            raise RuntimeError("all dimensions of input must be of equal length")
+        mask = namespace_of(self._data).zeros(self._data.shape, dtype=np.bool_)
+        namespace_of(mask).fill_diagonal(mask, True, wrap=wrap)
+        return self._assign_maybe_graph(lambda tensor: tensor.masked_fill(Tensor._wrap(mask), fill_value))
+
+    def rot90(self, k=1, dims=(0, 1)):
+        """Rotate by ``k`` quarter turns in the plane of ``dims``, from the first dim towards the second."""
+        if len(dims) != 2:
+            raise RuntimeError(f"expected total rotation dims == 2, but got dims = {len(dims)}")
+        if self.ndim < 2:
+            raise RuntimeError(f"expected total dims >= 2, but got total dims = {self.ndim}")
+        first, second = normalize_dim(dims[0], self.ndim), normalize_dim(dims[1], self.ndim)
+        if first == second:
+            raise RuntimeError(f"expected rotation dims to be different, but got dim0 = {first} and dim1 = {second}")
+        turns = k % 4
+        if turns == 1:
+            return self.flip(second).transpose(first, second)
+        if turns == 2:
+            return self.flip(first, second)
+        if turns == 3:
+            return self.flip(first).transpose(first, second)
+        return self.clone()
+
+    def diff(self, n=1, dim=-1, prepend=None, append=None):
+        """The ``n``-th forward difference along ``dim`` (of ``prepend``, self and ``append`` joined there);
+        each order shortens the dim by one. Booleans differ by exclusive or."""
+        if self.ndim == 0:
+            raise RuntimeError("diff expects input to be at least one-dimensional")
+        if n < 0:
+            raise RuntimeError(f"order must be non-negative but got {n}")
+        axis = normalize_dim(dim, self.ndim)
+        pieces = [piece for piece in (prepend, self, append) if piece is not None]
+        if any(piece.ndim != self.ndim for piece in pieces):
+            raise RuntimeError("diff expects prepend or append to be the same dimension as input")
+        result = shape.Cat.apply(pieces, axis) if len(pieces) > 1 else self
+        for _ in range(n):
+            length = result.shape[axis]
+            if length == 0:
+                break
+            later, earlier = result.narrow(axis, 1, length - 1), result.narrow(axis, 0, length - 1)
+            result = later.logical_xor(earlier) if result.dtype is _dtype.bool_ else later - earlier
+        return self.clone() if result is self else result
+
+    # views and copies of parts
+    def unfold(self, dimension, size, step):
+        """Windows of ``size`` elements along ``dimension``, ``step`` apart, as a new last dim: a view of
+        shape ``(..., (length - size) // step + 1, ..., size)`` sharing this tensor's memory."""
+        if self.ndim == 0:
+            return shape.Unfold.apply(self.reshape(1), dimension, size, step).reshape(-1)
+        return shape.Unfold.apply(self, dimension, size, step)
+
+    def as_strided(self, size, stride, storage_offset=None):
+        """A view of this tensor's memory (its base's, for a view) with the given sizes and strides (in
+        elements), starting ``storage_offset`` elements in (by default where this tensor starts)."""
+        root = self._base._data if self._base is not None else self._data
+        return shape.AsStrided.apply(self, tuple(int(s) for s in size), tuple(int(s) for s in stride), storage_offset, root)
+
+    def select(self, dim, index):
+        """The slice at ``index`` along ``dim``, a view with that dim removed."""
+        if self.ndim == 0:
+            raise IndexError("select() cannot be applied to a 0-dim tensor.")
+        axis = normalize_dim(dim, self.ndim)
+        size = self._data.shape[axis]
+        index = int(index)
+        if not -size <= index < size:
+            raise IndexError(f"select(): index {index} out of range for tensor of size {list(self.shape)} at dimension {axis}")
+        return self[(slice(None),) * axis + (index,)]
+
+    def select_scatter(self, src, dim, index):
+        """A copy of this tensor with the slice ``select(dim, index)`` replaced by ``src``."""
+        axis = normalize_dim(dim, self.ndim)
+        self.select(axis, index)  # PyTorch's range check
+        return self._embed((slice(None),) * axis + (int(index),), src)
+
+    def slice_scatter(self, src, dim=0, start=None, end=None, step=1):
+        """A copy of this tensor with the slice ``start:end:step`` along ``dim`` replaced by ``src``."""
+        axis = normalize_dim(dim, self.ndim)
+        return self._embed((slice(None),) * axis + (slice(start, end, step),), src)
+
+    def _embed(self, numpy_index, src):
+        expected = indexing.get_items(self._data, numpy_index).shape
+        if tuple(src.shape) != expected:
+            raise RuntimeError(
+                f"expected src to have a size equal to the slice of self. src size = {list(src.shape)}, slice size = "
+                f"{list(expected)}"
+            )
+        return indexing.IndexPut.apply(self, numpy_index, src)
+
+    def narrow_copy(self, dim, start, length):
+        return self.narrow(dim, start, length).clone()
+
+    def tensor_split(self, indices_or_sections, dim=0):
+        """Views of ``sections`` nearly equal pieces along ``dim`` (the first ``size % sections`` one longer),
+        or of the pieces between the given indices (Python slice bounds, so negative ones count from the end)."""
+        if self.ndim == 0:
+            raise RuntimeError("tensor_split expected at least a 1-dimensional tensor, but got a tensor with 0 dims")
+        if isinstance(indices_or_sections, Tensor):
+            if indices_or_sections._data.dtype.kind not in "iu":
+                raise RuntimeError(
+                    "tensor_split expected tensor_indices_or_sections to have integer dtype, but got "
+                    f"{_LEGACY_SCALAR_NAMES[indices_or_sections.dtype.name]}"
+                )
+            if indices_or_sections.ndim > 1:
+                raise RuntimeError(
+                    "tensor_split expected tensor_indices_or_sections to be a zero-dimensional or one-dimensional "
+                    f"tensor, but got a tensor with {indices_or_sections.ndim} dims"
+                )
+            indices_or_sections = indices_or_sections.tolist()
+        axis = normalize_dim(dim, self.ndim)
+        size = self._data.shape[axis]
+        if isinstance(indices_or_sections, int):
+            sections = indices_or_sections
+            if sections <= 0:
+                raise RuntimeError(f"number of sections must be larger than 0, got {sections}")
+            length, longer = divmod(size, sections)
+            bounds = [0]
+            for section in range(sections):
+                bounds.append(bounds[-1] + length + (section < longer))
+        else:
+            bounds = [0] + [int(index) for index in indices_or_sections] + [size]
+        lead = (slice(None),) * axis
+        return tuple(self[lead + (slice(start, end),)] for start, end in zip(bounds[:-1], bounds[1:]))
+
+    def _split_at_dim(self, sections, axis, name, least_dims):
+        """``hsplit``/``vsplit``/``dsplit``: an int must divide the dim evenly, a list gives split indices."""
+        if self.ndim < least_dims:
+            raise RuntimeError(
+                f"torch.{name} requires a tensor with at least {least_dims} dimension, but got a tensor with "
+                f"{self.ndim} dimensions!"
+            )
+        if isinstance(sections, int):
+            size = self._data.shape[axis]
+            if sections == 0 or size % sections:
+                raise RuntimeError(
+                    f"torch.{name} attempted to split along dimension {axis}, but the size of the dimension {size} is "
+                    f"not divisible by the split_size {sections}!"
+                )
+        return self.tensor_split(sections, axis)
+
+    def hsplit(self, sections):
+        return self._split_at_dim(sections, 1 if self.ndim > 1 else 0, "hsplit", 1)
+
+    def vsplit(self, sections):
+        return self._split_at_dim(sections, 0, "vsplit", 2)
+
+    def dsplit(self, sections):
+        return self._split_at_dim(sections, 2, "dsplit", 3)
+
+    def tile(self, *dims):
+        """Repeat the tensor ``dims[i]`` times along dim ``i``; missing leading dims count as 1 (for
+        either the tensor or ``dims``)."""
+        dims = _shape_arguments(dims)
+        return self.repeat((1,) * (self.ndim - len(dims)) + dims)
+
+    def ravel(self):
+        return self.reshape(-1)
+
+    def sum_to_size(self, *size):
+        """Sum the broadcast dims away to get ``size`` (the inverse of ``expand``)."""
+        size = _shape_arguments(size)
+        if not _broadcastable(size, self._data.shape) or np.broadcast_shapes(size, self._data.shape) != self._data.shape:
+            raise RuntimeError(f"size {{{list(size)}}} is not expandable to size {{{list(self.shape)}}}.")
+        return _op_module.sum_to_shape(self, size)
 
     # ------------------------------------------------------------------ indexing
 
@@ -1335,6 +1844,55 @@ class Tensor:
     def masked_select(self, mask):
         return self[mask.expand(self.shape) if mask.shape != self.shape else mask]
 
+    def masked_scatter(self, mask, source):
+        """A copy with the leading elements of ``source``, in order, where ``mask`` (broadcast with self) is True."""
+        target = np.broadcast_shapes(self._data.shape, mask._data.shape)
+        expanded = self.expand(target) if self._data.shape != target else self
+        return indexing.MaskedScatter.apply(expanded, mask.expand(target)._data, source)
+
+    def masked_scatter_(self, mask, source):
+        return self._in_place(indexing.MaskedScatter, mask.expand(self.shape)._data, source)
+
+    def take(self, index):
+        """The elements at ``index`` of the flattened tensor, in ``index``'s shape (negative ones count from the end)."""
+        if index._data.dtype.kind not in "iu":
+            raise RuntimeError(f"take(): Expected a long tensor for index, but got {_LEGACY_SCALAR_NAMES[index.dtype.name]}")
+        count = self.numel()
+        positions = index._data
+        if positions.size and (positions.min() < -count or positions.max() >= count):
+            bad = positions.max() if positions.max() >= count else positions.min()
+            raise IndexError(f"out of range: tried to access index {bad} on a tensor of {count} elements.")
+        return indexing.Getitem.apply(self.reshape(-1), positions)
+
+    def put(self, index, source, accumulate=False):
+        """A copy with ``source`` written (or, with ``accumulate``, added) at flat positions ``index``."""
+        return indexing.Put.apply(self, index, source, accumulate)
+
+    def put_(self, index, source, accumulate=False):
+        return self._in_place(indexing.Put, index, source, accumulate)
+
+    def index_fill(self, dim, index, value):
+        """A copy with ``value`` (a number or 0-d tensor) at positions ``index`` along ``dim``."""
+        return indexing.IndexFill.apply(self, dim, index, value)
+
+    def index_fill_(self, dim, index, value):
+        return self._in_place(indexing.IndexFill, dim, index, value)
+
+    def index_copy(self, dim, index, source):
+        """A copy with the slices at positions ``index`` along ``dim`` taken from ``source`` in order."""
+        return indexing.IndexCopy.apply(self, dim, index, source)
+
+    def index_copy_(self, dim, index, source):
+        return self._in_place(indexing.IndexCopy, dim, index, source)
+
+    def scatter_reduce(self, dim, index, src, reduce, *, include_self=True):
+        """Reduce ``src[i][j][k]`` into ``self[index[i][j][k]][j][k]`` (for ``dim=0``) with ``reduce`` (sum,
+        prod, mean, amax or amin), starting from self's value unless ``include_self=False``."""
+        return indexing.ScatterReduce.apply(self, dim, index, src, reduce, include_self)
+
+    def scatter_reduce_(self, dim, index, src, reduce, *, include_self=True):
+        return self._in_place(indexing.ScatterReduce, dim, index, src, reduce, include_self)
+
     def nonzero(self, *, as_tuple=False):
         indices = np.nonzero(self.__array__())
         if as_tuple:
@@ -1356,6 +1914,21 @@ class Tensor:
         from .ops.sorting import topk
 
         return topk(self, k, dim, largest)
+
+    def msort(self):
+        from .ops.sorting import msort
+
+        return msort(self)
+
+    def unique(self, sorted=True, return_inverse=False, return_counts=False, dim=None):
+        from .ops.sorting import unique
+
+        return unique(self, sorted, return_inverse, return_counts, dim)
+
+    def unique_consecutive(self, return_inverse=False, return_counts=False, dim=None):
+        from .ops.sorting import unique_consecutive
+
+        return unique_consecutive(self, return_inverse, return_counts, dim)
 
     # ------------------------------------------------------------------ in-place ops
 
@@ -1566,9 +2139,12 @@ class Tensor:
     def clamp_max_(self, max):
         return self.clamp_(max=max)
 
-    def _assign_maybe_graph(self, compute):
-        """In-place form of a composite op: out of place, then written back (with history if recorded)."""
-        if _grad_state.enabled and self._requires_grad:
+    def _assign_maybe_graph(self, compute, *operands):
+        """In-place form of a composite op: out of place, then written back (with history if recorded, as
+        also when one of the other tensor ``operands`` that ``compute`` reads requires grad)."""
+        if _grad_state.enabled and (
+            self._requires_grad or any(isinstance(operand, Tensor) and operand._requires_grad for operand in operands)
+        ):
             self._check_in_place_allowed()
             return self._assign(compute(self._history_snapshot()))
         return self._assign(compute(self))
@@ -1630,6 +2206,203 @@ class Tensor:
     def sign_(self):
         return self._assign_maybe_graph(Tensor.sign)
 
+    sgn_ = sign_
+    absolute_ = abs_
+    negative_ = neg_
+
+    def tan_(self):
+        return self._assign_maybe_graph(Tensor.tan)
+
+    def asin_(self):
+        return self._assign_maybe_graph(Tensor.asin)
+
+    arcsin_ = asin_
+
+    def acos_(self):
+        return self._assign_maybe_graph(Tensor.acos)
+
+    arccos_ = acos_
+
+    def atan_(self):
+        return self._assign_maybe_graph(Tensor.atan)
+
+    arctan_ = atan_
+
+    def atan2_(self, other):
+        return self._assign_maybe_graph(lambda t: t.atan2(other), other)
+
+    arctan2_ = atan2_
+
+    def sinh_(self):
+        return self._assign_maybe_graph(Tensor.sinh)
+
+    def cosh_(self):
+        return self._assign_maybe_graph(Tensor.cosh)
+
+    def asinh_(self):
+        return self._assign_maybe_graph(Tensor.asinh)
+
+    arcsinh_ = asinh_
+
+    def acosh_(self):
+        return self._assign_maybe_graph(Tensor.acosh)
+
+    arccosh_ = acosh_
+
+    def atanh_(self):
+        return self._assign_maybe_graph(Tensor.atanh)
+
+    arctanh_ = atanh_
+
+    def exp2_(self):
+        return self._assign_maybe_graph(Tensor.exp2)
+
+    def expm1_(self):
+        return self._assign_maybe_graph(Tensor.expm1)
+
+    def log2_(self):
+        return self._assign_maybe_graph(Tensor.log2)
+
+    def log10_(self):
+        return self._assign_maybe_graph(Tensor.log10)
+
+    def log1p_(self):
+        return self._assign_maybe_graph(Tensor.log1p)
+
+    def frac_(self):
+        return self._assign_maybe_graph(Tensor.frac)
+
+    fix_ = trunc_
+
+    def sinc_(self):
+        return self._assign_maybe_graph(Tensor.sinc)
+
+    def deg2rad_(self):
+        return self._assign_maybe_graph(Tensor.deg2rad)
+
+    def rad2deg_(self):
+        return self._assign_maybe_graph(Tensor.rad2deg)
+
+    def logit_(self, eps=None):
+        return self._assign_maybe_graph(lambda t: t.logit(eps))
+
+    def lgamma_(self):
+        return self._assign_maybe_graph(Tensor.lgamma)
+
+    def digamma_(self):
+        return self._assign_maybe_graph(Tensor.digamma)
+
+    def polygamma_(self, n):
+        return self._assign_maybe_graph(lambda t: t.polygamma(n))
+
+    def mvlgamma_(self, p):
+        return self._assign_maybe_graph(lambda t: t.mvlgamma(p))
+
+    def erfinv_(self):
+        return self._assign_maybe_graph(Tensor.erfinv)
+
+    def i0_(self):
+        return self._assign_maybe_graph(Tensor.i0)
+
+    def xlogy_(self, other):
+        return self._assign_maybe_graph(lambda t: t.xlogy(other), other)
+
+    def hypot_(self, other):
+        return self._assign_maybe_graph(lambda t: t.hypot(other), other)
+
+    def copysign_(self, other):
+        return self._assign_maybe_graph(lambda t: t.copysign(other), other)
+
+    def heaviside_(self, values):
+        return self._assign_maybe_graph(lambda t: t.heaviside(values), values)
+
+    def ldexp_(self, other):
+        return self._assign_maybe_graph(lambda t: t.ldexp(other), other)
+
+    def float_power_(self, exponent):
+        if self._data.dtype != np.float64:
+            raise RuntimeError(
+                f"the base given to float_power_ has dtype {_LEGACY_SCALAR_NAMES[self.dtype.name]} but the "
+                "operation's result requires dtype Double"
+            )
+        return self._assign_maybe_graph(lambda t: t.float_power(exponent), exponent)
+
+    def gcd_(self, other):
+        return self._assign_maybe_graph(lambda t: t.gcd(other))
+
+    def lcm_(self, other):
+        return self._assign_maybe_graph(lambda t: t.lcm(other))
+
+    def nextafter_(self, other):
+        return self._assign_maybe_graph(lambda t: t.nextafter(other))
+
+    def bitwise_not_(self):
+        return self._assign_maybe_graph(Tensor.bitwise_not)
+
+    def bitwise_and_(self, other):
+        return self._in_place(elementwise.BitwiseAnd, other)
+
+    def bitwise_or_(self, other):
+        return self._in_place(elementwise.BitwiseOr, other)
+
+    def bitwise_xor_(self, other):
+        return self._in_place(elementwise.BitwiseXor, other)
+
+    def _compare_in_place(self, compare, other):
+        """``eq_``, ``lt_``...: the bool result written as 0/1 in this tensor's dtype. In a graph this
+        tensor takes a history with zero gradients for both operands, as in PyTorch."""
+
+        def compute(tensor):
+            values = compare(tensor, other)._data.astype(tensor._data.dtype)
+            return elementwise.ZeroGradient.apply(tensor, values, other)
+
+        return self._assign_maybe_graph(compute, other)
+
+    def _logical_in_place(self, logical, *operands):
+        """``logical_and_``...: the bool result written as 0/1 in this tensor's dtype. PyTorch leaves these
+        outside autograd: the tensor keeps its history, and a leaf that requires grad is no error."""
+        return self._assign(logical(self, *operands))
+
+    def eq_(self, other):
+        return self._compare_in_place(Tensor.eq, other)
+
+    def ne_(self, other):
+        return self._compare_in_place(Tensor.ne, other)
+
+    not_equal_ = ne_
+
+    def lt_(self, other):
+        return self._compare_in_place(Tensor.lt, other)
+
+    less_ = lt_
+
+    def le_(self, other):
+        return self._compare_in_place(Tensor.le, other)
+
+    less_equal_ = le_
+
+    def gt_(self, other):
+        return self._compare_in_place(Tensor.gt, other)
+
+    greater_ = gt_
+
+    def ge_(self, other):
+        return self._compare_in_place(Tensor.ge, other)
+
+    greater_equal_ = ge_
+
+    def logical_and_(self, other):
+        return self._logical_in_place(Tensor.logical_and, other)
+
+    def logical_or_(self, other):
+        return self._logical_in_place(Tensor.logical_or, other)
+
+    def logical_xor_(self, other):
+        return self._logical_in_place(Tensor.logical_xor, other)
+
+    def logical_not_(self):
+        return self._logical_in_place(Tensor.logical_not)
+
     def square_(self):
         return self._assign_maybe_graph(Tensor.square)
 
@@ -1642,17 +2415,34 @@ class Tensor:
     def nan_to_num_(self, nan=0.0, posinf=None, neginf=None):
         return self._assign_maybe_graph(lambda t: t.nan_to_num(nan, posinf, neginf))
 
-    def t_(self):
-        self._data = self._data.T
+    def _view_in_place(self, make_view):
+        """``t_``, ``transpose_``, ``unsqueeze_``...: this tensor takes the shape and strides of a view of
+        itself (the same memory), and in a graph the view's history, as PyTorch's in-place view ops."""
+        if _grad_state.enabled and self._requires_grad:
+            self._check_in_place_allowed()
+        view = make_view(self)
+        self._data = view._data
+        if view._grad_fn is not None:
+            self._grad_fn = view._grad_fn
+            self._output_index = view._output_index
+        self._view_index = None  # the basic index that made this view no longer describes its layout
+        self._version[0] += 1
         return self
+
+    def t_(self):
+        return self._view_in_place(Tensor.t)
+
+    def transpose_(self, dim0, dim1):
+        return self._view_in_place(lambda tensor: tensor.transpose(dim0, dim1))
+
+    swapaxes_ = transpose_
+    swapdims_ = transpose_
 
     def unsqueeze_(self, dim):
-        self._data = np.expand_dims(self._data, normalize_dim(dim, self.ndim + 1))
-        return self
+        return self._view_in_place(lambda tensor: tensor.unsqueeze(dim))
 
     def squeeze_(self, dim=None):
-        self._data = self.squeeze(dim)._data
-        return self
+        return self._view_in_place(lambda tensor: tensor.squeeze(dim))
 
     def resize_(self, *sizes):
         sizes = _shape_arguments(sizes)
@@ -1739,6 +2529,13 @@ def _as_tensor_like(value, reference):
         return value
     namespace = namespace_of(reference._data)
     return Tensor._wrap(namespace.asarray(value, dtype=_dtype.result_type(reference, value).numpy_dtype))
+
+
+def _tensor_operand(function_name, other):
+    """``other`` of the binary functions that PyTorch only accepts a Tensor for (no Python numbers)."""
+    if not isinstance(other, Tensor):
+        raise TypeError(f"{function_name}(): argument 'other' (position 1) must be Tensor, not {type(other).__name__}")
+    return other
 
 
 def _is_integral_operand(value):

@@ -1,4 +1,6 @@
 """Elementwise ops: arithmetic with broadcasting and PyTorch's type promotion, unary math, comparisons."""
+import collections
+
 import numpy as np
 
 from .. import _dtype
@@ -856,3 +858,637 @@ class Erfc(Op):
     def backward(self, grad):
         x = self.inputs[0]
         return grad * (-(x * x)).exp() * -_TWO_OVER_SQRT_PI
+
+
+# ---------------------------------------------------------------- more unary math
+
+
+class Asinh(Op):
+    save_inputs = (0,)
+
+    def forward(self, x):
+        return np.arcsinh(_float_array(x))
+
+    def backward(self, grad):
+        x = self.inputs[0]
+        return grad * (x * x + 1).rsqrt()
+
+
+class Acosh(Op):
+    save_inputs = (0,)
+
+    def forward(self, x):
+        with np.errstate(invalid="ignore"):
+            return np.arccosh(_float_array(x))
+
+    def backward(self, grad):
+        x = self.inputs[0]
+        return grad * (x * x - 1).rsqrt()
+
+
+class Atanh(Op):
+    save_inputs = (0,)
+
+    def forward(self, x):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.arctanh(_float_array(x))
+
+    def backward(self, grad):
+        x = self.inputs[0]
+        return grad / (1 - x * x)
+
+
+class Sinc(Op):
+    """``sinc(x) = sin(pi x) / (pi x)``, 1 at 0; d/dx = (pi x cos(pi x) - sin(pi x)) / (pi x^2), 0 at 0
+    (PyTorch's formula and order of operations: the cancellation near its zeros rounds alike)."""
+
+    save_inputs = (0,)
+
+    def forward(self, x):
+        x = _float_array(x)
+        product = x * np.pi
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(x == 0, 1, np.sin(product) / product).astype(x.dtype)
+
+    def backward(self, grad):
+        x = self.inputs[0]
+        at_zero = x == 0
+        # A denominator of 1 at 0 keeps the discarded branch finite, so double backward gives no NaN.
+        safe = x.masked_fill(at_zero, 1.0)
+        product = safe * np.pi
+        return grad * ((product * product.cos() - product.sin()) / (product * safe)).masked_fill(at_zero, 0.0)
+
+
+class ZeroGradient(Op):
+    """``values`` recorded as a function of ``x`` and ``other`` with zero gradients: the history that
+    PyTorch gives a tensor overwritten in place by a comparison (``x.eq_(y)`` in a graph)."""
+
+    def forward(self, x, values, other):
+        return values
+
+    def backward(self, grad):
+        zeros = op_module.Tensor._wrap(namespace_of(grad._data).zeros_like(grad._data))
+        return zeros, None, zeros
+
+
+# ---------------------------------------------------------------- more binary math
+
+
+def _float_operands(a, b):
+    """Promoted operands of a float-only function, integers (and bools) in the default float dtype."""
+    a = _float_array(a) if hasattr(a, "dtype") else float(a)
+    b = _float_array(b) if hasattr(b, "dtype") else float(b)
+    return a, b
+
+
+def _require_floating(kernel, a, b):
+    """PyTorch's float-only binary kernels (logaddexp, hypot, nextafter) refuse integer operands."""
+    for operand in (a, b):
+        if hasattr(operand, "dtype") and operand.dtype.kind in "biu":
+            raise NotImplementedError(f"\"{kernel}_cpu\" not implemented for '{_scalar_name(operand.dtype)}'")
+
+
+def _require_integral(kernel, a, b):
+    """PyTorch's integer-only binary kernels (gcd, lcm) refuse floating operands."""
+    for operand in (a, b):
+        if hasattr(operand, "dtype") and operand.dtype.kind not in "biu":
+            raise NotImplementedError(f"\"{kernel}_cpu\" not implemented for '{_scalar_name(operand.dtype)}'")
+
+
+def _scalar_name(numpy_dtype):
+    """PyTorch's name of a dtype in error messages ("Float", "Long")."""
+    from ..tensor import _LEGACY_SCALAR_NAMES  # the Tensor layer sits above the ops
+
+    return _LEGACY_SCALAR_NAMES[numpy_dtype.name]
+
+
+class Xlogy(BinaryOp):
+    """``x * log(y)``, defined as 0 where x == 0 (unless y is NaN)."""
+
+    save_inputs = (0, 1)
+
+    def forward(self, a, b):
+        a, b = _float_operands(a, b)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            # float(): the log of a Python number stays a weak scalar that does not widen float32 tensors.
+            product = broadcast_checked(np.multiply, a, np.log(b) if hasattr(b, "dtype") else float(np.log(b)))
+        return np.where((a == 0) & ~np.isnan(b), 0, product).astype(product.dtype)
+
+    def backward(self, grad):
+        a, b = self.inputs
+        # log(y) * grad, 0 where x == 0 and y <= 0 (where log(y) is -inf or NaN), as PyTorch's.
+        grad_a = Xlogy.apply(grad, b).masked_fill((a == 0) & (b <= 0), 0.0) if self.needs_grad(0) else None
+        return grad_a, grad * a / b if self.needs_grad(1) else None
+
+
+class LogAddExp(BinaryOp):
+    """``log(exp(a) + exp(b))`` without overflow: max(a, b) + log1p(exp(-|a - b|)); ``base2`` for logaddexp2."""
+
+    save_inputs = (0, 1)
+    kernel = "logaddexp"
+
+    def forward(self, a, b):
+        _require_floating(self.kernel, a, b)
+        with np.errstate(invalid="ignore", over="ignore"):
+            larger = broadcast_checked(np.maximum, a, b)
+            distance = -np.abs(np.subtract(a, b))
+            combined = larger + self.log1p_exp(distance)
+            # Equal infinities would give inf - inf = NaN above; their sum is the infinity itself.
+            return np.where(np.isinf(a) & (a == b), a, combined).astype(combined.dtype)
+
+    @staticmethod
+    def log1p_exp(distance):
+        return np.log1p(np.exp(distance))
+
+    def backward(self, grad):
+        a, b = self.inputs
+        return grad / ((b - a).exp() + 1), grad / ((a - b).exp() + 1)
+
+
+_LOG_TWO = float(np.log(2.0))
+
+
+class LogAddExp2(LogAddExp):
+    kernel = "logaddexp2"
+
+    @staticmethod
+    def log1p_exp(distance):
+        return np.log1p(np.exp2(distance)) / _LOG_TWO
+
+    def backward(self, grad):
+        a, b = self.inputs
+        return grad / ((b - a).exp2() + 1), grad / ((a - b).exp2() + 1)
+
+
+class Hypot(BinaryOp):
+    save_inputs = (0, 1)
+    save_output = True
+
+    def forward(self, a, b):
+        _require_floating("hypot", a, b)
+        return broadcast_checked(np.hypot, a, b)
+
+    def backward(self, grad):
+        a, b = self.inputs
+        output = self.output()
+        return grad * a / output, grad * b / output if self.needs_grad(1) else None
+
+
+class Copysign(BinaryOp):
+    """|a| with the sign of b; the gradient reaches ``a`` only (``b`` gets zeros), as in PyTorch."""
+
+    save_inputs = (0, 1)
+
+    def forward(self, a, b):
+        return broadcast_checked(np.copysign, *_float_operands(a, b))
+
+    def backward(self, grad):
+        Tensor = op_module.Tensor
+        a, b = _float_operands(*promote_operands(*self.inputs))
+        # d copysign(a, b)/da = sign(a) sign(b) (0 at a == 0), kept as data: its own derivative is zero.
+        ratio = np.where(a == 0, 0, np.copysign(1, a) * np.copysign(1, b)).astype(grad._data.dtype)
+        grad_b = Tensor._wrap(namespace_of(grad._data).zeros(grad.shape, grad._data.dtype)) if self.needs_grad(1) else None
+        return grad * Tensor._wrap(ratio), grad_b
+
+
+class NoDerivative(BinaryOp):
+    """A binary op whose result requires grad when an input does, but whose backward raises, as
+    PyTorch's heaviside and nextafter do."""
+
+    def backward(self, grad):
+        raise RuntimeError(f"derivative for aten::{self.kernel} is not implemented")
+
+
+class Heaviside(NoDerivative):
+    """The step function: 0 for x < 0, ``values`` at 0, 1 for x > 0."""
+
+    kernel = "heaviside"
+
+    def forward(self, x, values):
+        return np.where(x == 0, values, np.greater(x, 0).astype(x.dtype)).astype(x.dtype)
+
+    @classmethod
+    def apply(cls, x, values):
+        Tensor = op_module.Tensor
+        if not isinstance(values, Tensor):
+            raise TypeError(f"heaviside(): argument 'values' (position 2) must be Tensor, not {type(values).__name__}")
+        if x._data.dtype != values._data.dtype:
+            raise RuntimeError("heaviside is not yet implemented for tensors with different dtypes.")
+        return super().apply(x, values)
+
+
+class GreatestCommonDivisor(BinaryOp):
+    differentiable = False
+
+    def forward(self, a, b):
+        _require_integral("gcd", a, b)
+        return broadcast_checked(np.gcd, a, b)
+
+
+class LeastCommonMultiple(BinaryOp):
+    differentiable = False
+
+    def forward(self, a, b):
+        _require_integral("lcm", a, b)
+        return broadcast_checked(np.lcm, a, b)
+
+
+# What ``frexp`` returns: the named pair of ``torch.return_types.frexp``.
+FrexpResult = collections.namedtuple("frexp", ["mantissa", "exponent"])
+
+
+class NextAfter(NoDerivative):
+    kernel = "nextafter"
+
+    def forward(self, a, b):
+        _require_floating("nextafter", a, b)
+        return broadcast_checked(np.nextafter, a, b)
+
+
+# ---------------------------------------------------------------- special functions
+#
+# Computed in float64 whatever the input's float dtype, then rounded to it: float32 results come out
+# correctly rounded or nearly so. The algorithms are those of PyTorch's ATen/native/Math.h (from Cephes)
+# where PyTorch has its own, so that poles and special values come out as PyTorch's do.
+
+
+def _in_float64(function):
+    """Wrap ``function(flat float64 array)`` to take any float array (integers: the default float dtype)
+    and return the input's shape and float dtype."""
+
+    def wrapped(x, *args):
+        x = _float_array(x)
+        # Flat: NumPy gives scalars, not arrays, for 0-dim operands, and the branches write into arrays.
+        return function(x.astype(np.float64).reshape(-1), *args).astype(x.dtype).reshape(x.shape)
+
+    return wrapped
+
+
+def _chebyshev(x, coefficients):
+    """Cephes ``chbevl``: a Chebyshev series at ``x`` (coefficients from the highest order down)."""
+    current = namespace_of(x).full_like(x, coefficients[0])
+    previous = previous_but_one = 0.0
+    for coefficient in coefficients[1:]:
+        previous_but_one = previous
+        previous = current
+        current = x * previous - previous_but_one + coefficient
+    return 0.5 * (current - previous_but_one)
+
+
+def _sin_pi(x):
+    """sin(pi x) without the rounding error of pi x for large |x|: reduced first to [-1/2, 1/2]."""
+    return np.sin(np.pi * (x - np.round(x))) * np.where(np.round(x) % 2 == 0, 1.0, -1.0)
+
+
+def _hurwitz_zeta(s, q):
+    """Hurwitz zeta ``sum_k (k + q)^-s`` (Cephes ``zeta``, PyTorch's): direct sum until k + q > 9, then
+    the Euler-Maclaurin tail. ``s``: a number > 1; ``q``: a float64 array."""
+    namespace = namespace_of(q)
+    epsilon = 1.11022302462515654042e-16
+    if s == 1:
+        return namespace.full_like(q, np.inf)
+    if s < 1:
+        return namespace.full_like(q, np.nan)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        total = np.power(q, -s)
+        shifted = q.copy()
+        term = namespace.zeros_like(q)
+        done = namespace.zeros(q.shape, dtype=bool)
+        step = 0
+        while True:
+            active = ~done & ((step < 9) | (shifted <= 9))
+            if not active.any():
+                break
+            step += 1
+            shifted = np.where(active, shifted + 1, shifted)
+            term = np.where(active, np.power(shifted, -s), term)
+            total = np.where(active, total + term, total)
+            done |= active & (-epsilon * total < term) & (term < epsilon * total)
+        total = np.where(done, total, total + term * shifted / (s - 1) - 0.5 * term)
+        factor, k = 1.0, 0.0
+        for bernoulli_denominator in _ZETA_EULER_MACLAURIN:
+            factor *= s + k
+            term = term / shifted
+            correction = factor * term / bernoulli_denominator
+            total = np.where(done, total, total + correction)
+            done |= np.abs(correction / total) < epsilon
+            k += 1.0
+            factor *= s + k
+            term = term / shifted
+            k += 1.0
+    poles = (q <= 0) & (q == np.floor(q))
+    total = np.where(poles, np.inf, total)
+    if s != np.floor(s):
+        total = np.where((q <= 0) & ~poles, np.nan, total)
+    return total
+
+
+_ZETA_EULER_MACLAURIN = (12.0, -720.0, 30240.0, -1209600.0, 47900160.0, -1.8924375803183791606e9, 7.47242496e10,
+                         -2.950130727918164224e12, 1.1646782814350067249e14, -4.5979787224074726105e15,
+                         1.8152105401943546773e17, -7.1661652561756670113e18)
+# zeta(k) - 1 for k = 2, 3, ...: the Taylor coefficients of lgamma around 2 (see _log_gamma_near_two).
+_ZETA_MINUS_ONE = tuple(float(_hurwitz_zeta(float(k), np.array(2.0))) for k in range(2, 30))
+_EULER_GAMMA = 0.57721566490153286061
+_HALF_LOG_TWO_PI = 0.91893853320467274178
+# Stirling's series for lgamma: B_2k / (2k (2k - 1)), k = 1..8.
+_STIRLING = (1 / 12, -1 / 360, 1 / 1260, -1 / 1680, 1 / 1188, -691 / 360360, 1 / 156, -3617 / 122400)
+
+
+def _log_gamma_near_two(z):
+    """lgamma(2 + z) for |z| <= 1/2 by its Taylor series (1 - gamma) z + sum_k (-1)^k (zeta(k) - 1) z^k / k,
+    which keeps full relative precision near the zeros of lgamma at 1 and 2."""
+    total = 0.0
+    for k in range(len(_ZETA_MINUS_ONE) + 1, 1, -1):
+        total = (total + (-1) ** k * _ZETA_MINUS_ONE[k - 2] / k) * z
+    return (total + (1 - _EULER_GAMMA)) * z
+
+
+def _log_gamma_positive(x):
+    """lgamma(x) for x > 0: Stirling's series from 10 up, else x shifted into [1.5, 2.5) by the recurrence
+    Gamma(x + 1) = x Gamma(x) and the series around 2."""
+    result = namespace_of(x).empty_like(x)
+
+    def stirling(v):
+        inverse_square = 1 / (v * v)
+        series = 0.0
+        for coefficient in reversed(_STIRLING):
+            series = series * inverse_square + coefficient
+        return (v - 0.5) * np.log(v) - v + _HALF_LOG_TWO_PI + series / v
+
+    def shifted(v):
+        # Gamma(v) = Gamma(w) * numerator / denominator with w = v - steps in [1.5, 2.5). The offset
+        # v - w is an integer, so w - 2 = v - (steps + 2) is exact (w itself is not, near 0 and 1).
+        numerator, denominator = np.ones_like(v), np.ones_like(v)
+        w, steps = v, np.zeros_like(v)
+        for _ in range(8):
+            down = w >= 2.5
+            w = np.where(down, w - 1, w)
+            numerator = np.where(down, numerator * w, numerator)
+            steps = steps + down
+        for _ in range(2):
+            up = w < 1.5
+            denominator = np.where(up, denominator * w, denominator)
+            w = np.where(up, w + 1, w)
+            steps = steps - up
+        return _log_gamma_near_two(v - (steps + 2)) + (np.log(numerator) - np.log(denominator))
+
+    large = x >= 10
+    _fill_where(result, large, x, stirling)
+    _fill_where(result, ~large, x, shifted)
+    return result
+
+
+@_in_float64
+def log_gamma(x):
+    """lgamma(x) = log|Gamma(x)| of a float64 array; reflection for x < 0, inf at the poles (x = 0, -1, ...)."""
+    namespace = namespace_of(x)
+    result = namespace.full_like(x, np.inf)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        _fill_where(result, (x > 0) & (x < np.inf), x, _log_gamma_positive)
+        negative = (x < 0) & (x != np.floor(x))
+        _fill_where(result, negative, x,
+                    lambda v: np.log(np.pi / np.abs(_sin_pi(v))) - _log_gamma_positive(1 - v))
+    result[np.isnan(x)] = np.nan
+    return result
+
+
+_DIGAMMA_ASYMPTOTIC = (8.33333333333333333333e-2, -2.10927960927960927961e-2, 7.57575757575757575758e-3,
+                       -4.16666666666666666667e-3, 3.96825396825396825397e-3, -8.33333333333333333333e-3,
+                       8.33333333333333333333e-2)
+_DIGAMMA_OF_TEN = 2.25175258906672110764
+
+
+def _digamma_positive(x):
+    """digamma for x > 0 (PyTorch's calc_digamma): recurrence up to 10, then the asymptotic series."""
+    result = np.zeros_like(x)
+    for _ in range(10):
+        below = x < 10
+        result = np.where(below, result - 1 / x, result)
+        x = np.where(below, x + 1, x)
+    inverse_square = 1 / (x * x)
+    series = 0.0
+    for coefficient in _DIGAMMA_ASYMPTOTIC:
+        series = series * inverse_square + coefficient
+    series = np.where(x < 1e17, inverse_square * series, 0.0)
+    return np.where(x == 10, result + _DIGAMMA_OF_TEN, result + np.log(x) - 0.5 / x - series)
+
+
+@_in_float64
+def digamma_function(x):
+    """digamma(x) = d lgamma / dx of a float64 array: -inf at +0 (inf at -0), NaN at negative integers."""
+    namespace = namespace_of(x)
+    result = namespace.full_like(x, np.nan)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        _fill_where(result, x > 0, x, _digamma_positive)
+        negative = (x < 0) & (x != np.trunc(x))
+        _fill_where(result, negative, x,
+                    lambda v: _digamma_positive(1 - v) - np.pi / np.tan(np.pi * (v - np.trunc(v))))
+        zero = x == 0
+        result[zero] = np.copysign(np.inf, -x[zero])
+    return result
+
+
+def _trigamma(x):
+    """polygamma(1, x) (PyTorch's calc_trigamma): reflection below 1/2, six recurrence steps, asymptotics."""
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        reflected = x < 0.5
+        sin_pi_x = np.sin(np.pi * x)
+        result = np.where(reflected, -(np.pi * np.pi) / (sin_pi_x * sin_pi_x), 0.0)
+        x = np.where(reflected, 1 - x, x)
+        for _ in range(6):
+            result = result + 1 / (x * x)
+            x = x + 1
+        inverse_square = 1 / (x * x)
+        result = result + (1 + 1 / (2 * x) + inverse_square * (1 / 6 - inverse_square * (1 / 30 - inverse_square / 42))) / x
+        return np.where(reflected, -result, result)
+
+
+@_in_float64
+def polygamma_function(x, order):
+    """The ``order``-th derivative of digamma of a float64 array."""
+    if order == 0:
+        return digamma_function(x)
+    if order == 1:
+        return _trigamma(x)
+    sign = 1.0 if order % 2 else -1.0
+    with np.errstate(over="ignore", invalid="ignore"):
+        return sign * float(np.exp(log_gamma(np.array(order + 1.0)))) * _hurwitz_zeta(order + 1.0, x)
+
+
+_ERFINV_CENTRAL_NUMERATOR = (0.886226899, -1.645349621, 0.914624893, -0.140543331)
+_ERFINV_CENTRAL_DENOMINATOR = (-2.118377725, 1.442710462, -0.329097515, 0.012229801)
+_ERFINV_TAIL_NUMERATOR = (-1.970840454, -1.624906493, 3.429567803, 1.641345311)
+_ERFINV_TAIL_DENOMINATOR = (3.543889200, 1.637067800)
+
+
+@_in_float64
+def inverse_error_function(y):
+    """erfinv(y) of a float64 array (PyTorch's calc_erfinv): a rational first guess refined by two Newton
+    steps on erf; +-inf at +-1, NaN outside [-1, 1]."""
+    namespace = namespace_of(y)
+    magnitude = np.abs(y)
+    result = namespace.full_like(y, np.nan)
+    inside = magnitude < 1
+
+    def solve(v):
+        absolute = np.abs(v)
+        square = v * v
+        central_numerator = ((_ERFINV_CENTRAL_NUMERATOR[3] * square + _ERFINV_CENTRAL_NUMERATOR[2]) * square
+                             + _ERFINV_CENTRAL_NUMERATOR[1]) * square + _ERFINV_CENTRAL_NUMERATOR[0]
+        central_denominator = (((_ERFINV_CENTRAL_DENOMINATOR[3] * square + _ERFINV_CENTRAL_DENOMINATOR[2]) * square
+                                + _ERFINV_CENTRAL_DENOMINATOR[1]) * square + _ERFINV_CENTRAL_DENOMINATOR[0]) * square + 1
+        with np.errstate(divide="ignore", invalid="ignore"):
+            z = np.sqrt(-np.log((1 - absolute) / 2))
+        tail_numerator = ((_ERFINV_TAIL_NUMERATOR[3] * z + _ERFINV_TAIL_NUMERATOR[2]) * z
+                          + _ERFINV_TAIL_NUMERATOR[1]) * z + _ERFINV_TAIL_NUMERATOR[0]
+        tail_denominator = (_ERFINV_TAIL_DENOMINATOR[1] * z + _ERFINV_TAIL_DENOMINATOR[0]) * z + 1
+        x = np.where(absolute <= 0.7, v * central_numerator / central_denominator,
+                     np.copysign(tail_numerator, v) / tail_denominator)
+        for _ in range(2):
+            x = x - (error_function(x) - v) / (_TWO_OVER_SQRT_PI * np.exp(-x * x))
+        return x
+
+    _fill_where(result, inside, y, solve)
+    edge = magnitude == 1
+    result[edge] = np.copysign(np.inf, y[edge])
+    return result
+
+
+_I0_SMALL = (-4.41534164647933937950e-18, 3.33079451882223809783e-17, -2.43127984654795469359e-16,
+             1.71539128555513303061e-15, -1.16853328779934516808e-14, 7.67618549860493561688e-14,
+             -4.85644678311192946090e-13, 2.95505266312963983461e-12, -1.72682629144155570723e-11,
+             9.67580903537323691224e-11, -5.18979560163526290666e-10, 2.65982372468238665035e-9,
+             -1.30002500998624804212e-8, 6.04699502254191894932e-8, -2.67079385394061173391e-7,
+             1.11738753912010371815e-6, -4.41673835845875056359e-6, 1.64484480707288970893e-5,
+             -5.75419501008210370398e-5, 1.88502885095841655729e-4, -5.76375574538582365885e-4,
+             1.63947561694133579842e-3, -4.32430999505057594430e-3, 1.05464603945949983183e-2,
+             -2.37374148058994688156e-2, 4.93052842396707084878e-2, -9.49010970480476444210e-2,
+             1.71620901522208775349e-1, -3.04682672343198398683e-1, 6.76795274409476084995e-1)
+_I0_LARGE = (-7.23318048787475395456e-18, -4.83050448594418207126e-18, 4.46562142029675999901e-17,
+             3.46122286769746109310e-17, -2.82762398051658348494e-16, -3.42548561967721913462e-16,
+             1.77256013305652638360e-15, 3.81168066935262242075e-15, -9.55484669882830764870e-15,
+             -4.15056934728722208663e-14, 1.54008621752140982691e-14, 3.85277838274214270114e-13,
+             7.18012445138366623367e-13, -1.79417853150680611778e-12, -1.32158118404477131188e-11,
+             -3.14991652796324136454e-11, 1.18891471078464383424e-11, 4.94060238822496958910e-10,
+             3.39623202570838634515e-9, 2.26666899049817806459e-8, 2.04891858946906374183e-7,
+             2.89137052083475648297e-6, 6.88975834691682398426e-5, 3.36911647825569408990e-3,
+             8.04490411014108831608e-1)
+_I1_SMALL = (2.77791411276104639959e-18, -2.11142121435816608115e-17, 1.55363195773620046921e-16,
+             -1.10559694773538630805e-15, 7.60068429473540693410e-15, -5.04218550472791168711e-14,
+             3.22379336594557470981e-13, -1.98397439776494371520e-12, 1.17361862988909016308e-11,
+             -6.66348972350202774223e-11, 3.62559028155211703701e-10, -1.88724975172282928790e-9,
+             9.38153738649577178388e-9, -4.44505912879632808065e-8, 2.00329475355213526229e-7,
+             -8.56872026469545474066e-7, 3.47025130813767847674e-6, -1.32731636560394358279e-5,
+             4.78156510755005422638e-5, -1.61760815825896745588e-4, 5.12285956168575772895e-4,
+             -1.51357245063125314899e-3, 4.15642294431288815669e-3, -1.05640848946261981558e-2,
+             2.47264490306265168283e-2, -5.29459812080949914269e-2, 1.02643658689847095384e-1,
+             -1.76416518357834055153e-1, 2.52587186443633654823e-1)
+_I1_LARGE = (7.51729631084210481353e-18, 4.41434832307170791151e-18, -4.65030536848935832153e-17,
+             -3.20952592199342395980e-17, 2.96262899764595013876e-16, 3.30820231092092828324e-16,
+             -1.88035477551078244854e-15, -3.81440307243700780478e-15, 1.04202769841288027642e-14,
+             4.27244001671195135429e-14, -2.10154184277266431302e-14, -4.08355111109219731823e-13,
+             -7.19855177624590851209e-13, 2.03562854414708950722e-12, 1.41258074366137813316e-11,
+             3.25260358301548823856e-11, -1.89749581235054123450e-11, -5.58974346219658380687e-10,
+             -3.83538038596423702205e-9, -2.63146884688951950684e-8, -2.51223623787020892529e-7,
+             -3.88256480887769039346e-6, -1.10588938762623716291e-4, -9.76109749136146840777e-3,
+             7.78576235018280120474e-1)
+
+
+def _bessel(x, small_coefficients, large_coefficients, small_factor):
+    """Cephes' modified Bessel functions of the first kind: exp(|x|) times a Chebyshev series in |x|/2 - 2
+    up to 8 (times ``small_factor(|x|)``), in 32/|x| - 2 over sqrt(|x|) beyond."""
+    magnitude = np.abs(x)
+    result = namespace_of(x).empty_like(x)
+    small = magnitude <= 8
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        _fill_where(result, small, magnitude,
+                    lambda v: np.exp(v) * small_factor(v) * _chebyshev(v / 2 - 2, small_coefficients))
+        _fill_where(result, ~small, magnitude,
+                    lambda v: np.exp(v) * _chebyshev(32 / v - 2, large_coefficients) / np.sqrt(v))
+    return result
+
+
+@_in_float64
+def bessel_i0(x):
+    """I0(x), the modified Bessel function of the first kind of order 0, of a float64 array."""
+    return _bessel(x, _I0_SMALL, _I0_LARGE, lambda v: 1.0)
+
+
+@_in_float64
+def bessel_i1(x):
+    """I1(x), the modified Bessel function of the first kind of order 1 (odd in x), of a float64 array."""
+    return np.copysign(_bessel(x, _I1_SMALL, _I1_LARGE, lambda v: v), x)
+
+
+class Lgamma(Op):
+    save_inputs = (0,)
+
+    def forward(self, x):
+        return log_gamma(x)
+
+    def backward(self, grad):
+        return grad * self.inputs[0].digamma()
+
+
+class Digamma(Op):
+    save_inputs = (0,)
+
+    def forward(self, x):
+        return digamma_function(x)
+
+    def backward(self, grad):
+        return grad * self.inputs[0].polygamma(1)
+
+
+class Polygamma(Op):
+    """``polygamma(n, x)``, the n-th derivative of digamma; its derivative is polygamma(n + 1, x)."""
+
+    save_inputs = (0,)
+
+    def forward(self, x, order):
+        if order < 0:
+            raise RuntimeError("polygamma(n, x) does not support negative n.")
+        self.order = order
+        return polygamma_function(x, order)
+
+    def backward(self, grad):
+        return grad * self.inputs[0].polygamma(self.order + 1)
+
+
+class Erfinv(Op):
+    """The inverse error function; d/dy = sqrt(pi)/2 exp(erfinv(y)^2)."""
+
+    save_output = True
+
+    def forward(self, x):
+        return inverse_error_function(x)
+
+    def backward(self, grad):
+        output = self.output()
+        return grad * (output * output).exp() * (np.sqrt(np.pi) / 2)
+
+
+class I0(Op):
+    save_inputs = (0,)
+
+    def forward(self, x):
+        return bessel_i0(x)
+
+    def backward(self, grad):
+        return grad * I1.apply(self.inputs[0])
+
+
+class I1(Op):
+    """I1; d/dx = I0(x) - I1(x)/x, which tends to 1/2 at 0."""
+
+    save_inputs = (0,)
+    save_output = True
+
+    def forward(self, x):
+        return bessel_i1(x)
+
+    def backward(self, grad):
+        x = self.inputs[0]
+        at_zero = x == 0
+        safe = x.masked_fill(at_zero, 1.0)  # keeps the discarded branch finite for double backward
+        return grad * (I0.apply(x) - self.output() / safe).masked_fill(at_zero, 0.5)

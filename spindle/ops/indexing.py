@@ -4,6 +4,7 @@ import re
 
 import numpy as np
 
+from ..backend import namespace_of
 from . import op as op_module
 from .op import Op
 from .reduction import normalize_dim
@@ -334,3 +335,232 @@ class MaskedFill(Op):
         mask = Tensor._wrap(self.mask)
         grad_value = (grad * mask).sum() if self.needs_grad(2) else None
         return grad.masked_fill(mask, 0.0), None, grad_value
+
+
+def _wrapped_positions(index, size, axis):
+    """Index values in ``[-size, size)`` as positions in ``[0, size)`` (index_fill and put accept negative
+    indices, unlike gather/scatter), else PyTorch's IndexError."""
+    if index.size:
+        low, high = int(index.min()), int(index.max())
+        if low < -size or high >= size:
+            raise IndexError(f"index {high if high >= size else low} is out of bounds for dimension {axis} with size {size}")
+    return index % size if size else index
+
+
+class Put(Op):
+    """``x.put(index, source, accumulate)``: write (or add) ``source`` at flat positions of ``x``."""
+
+    def forward(self, x, index, source, accumulate=False):
+        if index.dtype.kind not in "iu":
+            raise RuntimeError(f"put_(): Expected a long tensor for index, but got {index.dtype}")
+        if index.size != source.size:
+            raise IndexError(
+                "put_(): Expected source and index to have the same number of elements, but got "
+                f"source.numel() = {source.size}, index.numel() = {index.size}"
+            )
+        if index.size and (index.min() < -x.size or index.max() >= x.size):
+            bad = index.max() if index.max() >= x.size else index.min()
+            raise IndexError(f"out of range: tried to access index {bad} on a tensor of {x.size} elements.")
+        self.positions = index.reshape(-1) % max(x.size, 1)
+        self.accumulate = accumulate
+        self.source_shape = source.shape
+        result = x.copy()  # C-ordered, so its flat view below writes into it
+        flat = result.reshape(-1)
+        if accumulate:
+            np.add.at(flat, self.positions, source.reshape(-1))
+        else:
+            flat[self.positions] = source.reshape(-1)
+        return result
+
+    def backward(self, grad):
+        positions = op_module.Tensor._wrap(self.positions)
+        flat = grad.reshape(-1)
+        grad_x = grad if self.accumulate else flat.index_fill(0, positions, 0).reshape(grad.shape)
+        return grad_x, None, flat.index_select(0, positions).reshape(self.source_shape)
+
+
+class IndexFill(Op):
+    """``x.index_fill(dim, index, value)``: ``value`` at the given positions along ``dim``."""
+
+    def forward(self, x, dim, index, value):
+        _check_index_tensor(index, "index_fill")
+        if np.ndim(value) != 0:
+            raise RuntimeError(
+                f"index_fill_ only supports a 0-dimensional value tensor, but got tensor with {np.ndim(value)} dimension(s)."
+            )
+        if index.ndim > 1:
+            raise IndexError("Index has to be a vector/scalar")
+        axis = normalize_dim(dim, x.ndim)
+        self.axis = axis
+        self.positions = _wrapped_positions(index.reshape(-1), x.shape[axis] if x.ndim else 1, axis)
+        result = x.copy()
+        if x.ndim:
+            result[(slice(None),) * axis + (self.positions,)] = value
+        elif self.positions.size:
+            result[...] = value
+        return result
+
+    def backward(self, grad):
+        positions = op_module.Tensor._wrap(self.positions)
+        grad_value = grad.index_select(self.axis, positions).sum() if self.needs_grad(3) else None
+        return grad.index_fill(self.axis, positions, 0), None, None, grad_value
+
+
+class IndexCopy(Op):
+    """``x.index_copy(dim, index, source)``: the slices of ``source`` along ``dim`` at the given positions."""
+
+    def forward(self, x, dim, index, source):
+        _check_index_tensor(index, "index_copy")
+        if index.ndim > 1:
+            raise IndexError("index_copy_(): Index should have dimension 1 or 0 (got 2)")
+        axis = normalize_dim(dim, x.ndim)
+        index = index.reshape(-1)
+        source_size = source.shape[axis] if source.ndim else 1
+        if index.size != source_size:
+            raise IndexError(
+                f"index_copy_(): Number of indices ({index.size}) should be equal to source.size(dim) ({source_size})"
+            )
+        expected = x.shape[:axis] + (index.size,) + x.shape[axis + 1 :]
+        if source.ndim and source.shape != expected:
+            raise RuntimeError(
+                f"index_copy_(): Source/destination tensor must have same slice shapes. Destination slice shape: "
+                f"{list(x.shape[:axis] + x.shape[axis + 1:])} at dimension {axis} and source slice shape: "
+                f"{list(source.shape[:axis] + source.shape[axis + 1:])} at dimension 0."
+            )
+        _check_bounds(index, x.shape[axis] if x.ndim else 1, axis, IndexError)
+        self.axis = axis
+        self.index = index
+        result = x.copy()
+        if x.ndim:
+            result[(slice(None),) * axis + (index,)] = source
+        elif index.size:
+            result[...] = source
+        return result
+
+    def backward(self, grad):
+        index = op_module.Tensor._wrap(self.index)
+        return grad.index_fill(self.axis, index, 0), None, None, grad.index_select(self.axis, index)
+
+
+class MaskedScatter(Op):
+    """``x.masked_scatter(mask, source)``: the leading elements of ``source``, in order, where ``mask`` is
+    True (``mask`` already broadcast to ``x``'s shape)."""
+
+    def forward(self, x, mask, source):
+        if mask.dtype != np.bool_:
+            raise RuntimeError(f"masked_scatter_ only supports boolean masks, but got mask with dtype {mask.dtype}")
+        count = int(mask.sum())
+        if source.size < count:
+            raise RuntimeError("Number of elements of source < number of ones in mask")
+        self.mask = mask
+        self.source_shape = source.shape
+        result = x.copy()
+        result[mask] = source.reshape(-1)[:count]
+        return result
+
+    def backward(self, grad):
+        mask = op_module.Tensor._wrap(self.mask)
+        grad_source = None
+        if self.needs_grad(2):
+            total = int(np.prod(self.source_shape))
+            grad_source = _pad_to(Getitem.apply(grad, self.mask), (total,)).reshape(self.source_shape)
+        return grad.masked_fill(mask, 0.0), None, grad_source
+
+
+SCATTER_REDUCTIONS = {"sum": np.add, "prod": np.multiply, "mean": np.add, "amax": np.maximum, "amin": np.minimum}
+
+
+def _reduction_identity(reduce, dtype):
+    """The value a reduction starts from where ``include_self=False`` leaves out the input's own value."""
+    if reduce in ("sum", "mean"):
+        return 0
+    if reduce == "prod":
+        return 1
+    if dtype.kind == "f":
+        return -np.inf if reduce == "amax" else np.inf
+    if dtype.kind == "b":
+        return reduce == "amin"
+    info = np.iinfo(dtype)
+    return info.min if reduce == "amax" else info.max
+
+
+class ScatterReduce(Op):
+    """``x.scatter_reduce(dim, index, src, reduce, include_self)``: reduce each ``src`` element into the
+    place ``index`` names along ``dim`` (sum, prod, mean, amax, amin), starting from ``x``'s value or, with
+    ``include_self=False``, from the scattered values alone. Backward follows PyTorch's formulas (ties of
+    amax/amin share the gradient evenly)."""
+
+    save_inputs = (0, 3)
+    save_output = True
+
+    def forward(self, x, dim, index, source, reduce, include_self=True):
+        reduce = {"max": "amax", "min": "amin"}.get(reduce, reduce)  # PyTorch accepts both spellings
+        if reduce not in SCATTER_REDUCTIONS:
+            raise RuntimeError(f"reduce argument must be either sum, prod, mean, amax or amin, got {reduce}")
+        _check_index_tensor(index, "scatter_reduce")
+        axis = normalize_dim(dim, x.ndim)
+        if index.ndim != source.ndim or index.ndim != x.ndim:
+            raise RuntimeError("Index tensor must have the same number of dimensions as self tensor")
+        _check_bounds(index, x.shape[axis], axis)
+        self.arguments = (axis, reduce, include_self)
+        self.index = index
+        self.source_shape = source.shape
+        coordinates = _scatter_coordinates(index, axis)
+        values = source[tuple(slice(0, size) for size in index.shape)]
+        result = x.copy()
+        if not include_self:
+            result[coordinates] = _reduction_identity(reduce, x.dtype)
+        SCATTER_REDUCTIONS[reduce].at(result, coordinates, values)
+        if reduce == "mean":
+            namespace = namespace_of(x)
+            counts = namespace.full(x.shape, 1 if include_self else 0, dtype=np.int64)
+            np.add.at(counts, coordinates, 1)
+            counts = np.maximum(counts, 1)  # places nothing was scattered to keep their value
+            result = result / counts if x.dtype.kind == "f" else np.floor_divide(result, counts).astype(x.dtype)
+            result = result.astype(x.dtype, copy=False)
+        return result
+
+    def backward(self, grad):
+        Tensor = op_module.Tensor
+        x, _, _, source = self.inputs[:4]
+        axis, reduce, include_self = self.arguments
+        index = Tensor._wrap(self.index)
+        source = source[tuple(slice(0, size) for size in self.index.shape)]
+        result = self.output()
+        if reduce == "sum":
+            grad_x, grad_source = grad, grad.gather(axis, index)
+        elif reduce == "mean":
+            counts = (grad * 0 + (1 if include_self else 0)).scatter_add(axis, index, source * 0 + 1)
+            scaled = grad / counts.masked_fill(counts == 0, 1)
+            grad_x, grad_source = scaled, scaled.gather(axis, index)
+        elif reduce == "prod":
+            grad_x, grad_source = self._product_gradients(grad, x, source, index, result)
+        else:
+            value = result.gather(axis, index)
+            x_is_result = (x == result).to(grad.dtype)
+            source_is_result = (source == value).to(grad.dtype)
+            distributed = grad / x_is_result.scatter_add(axis, index, source_is_result)
+            grad_x = x_is_result * distributed
+            grad_source = source_is_result * distributed.gather(axis, index)
+        if not include_self:
+            grad_x = grad_x.scatter(axis, index, 0.0)
+        return grad_x, None, None, _pad_to(grad_source, self.source_shape)
+
+    def _product_gradients(self, grad, x, source, index, result):
+        """The products of all other factors, computed without dividing by a zero factor."""
+        axis, reduce, include_self = self.arguments
+        masked_x = x.masked_fill(x == 0, 1)
+        grad_x = grad * masked_x.scatter_reduce(axis, index, source, "prod", include_self=include_self) / masked_x
+        source_zero = source == 0
+        zeros_at = (x * 0).scatter_add(axis, index, source_zero.to(x.dtype)).gather(axis, index)
+        if op_module.state.enabled and bool((zeros_at > 1).any()):  # recording a double-backward graph
+            raise RuntimeError(
+                "scatter_reduce(): Double backward is unsupported for src when >1 zeros in src are scattered to the "
+                "same position. This behavior may change in future."
+            )
+        single_zero = source_zero & (zeros_at == 1)
+        others = x.scatter_reduce(axis, index, source.masked_fill(single_zero, 1), "prod", include_self=include_self)
+        grad_source = (grad * others).gather(axis, index).where(
+            single_zero, (grad * result).gather(axis, index) / source.masked_fill(source_zero, 1)
+        )
+        return grad_x, grad_source

@@ -4,6 +4,7 @@ import collections
 import numpy as np
 
 from .. import _dtype
+from ..backend.device import namespace_of
 from . import op as op_module
 from .op import NonDifferentiableOp, Op, ensure_array
 
@@ -352,6 +353,46 @@ class CumProd(Op):
         return weighted / x
 
 
+class LogCumSumExp(Op):
+    """``log(cumsum(exp(x)))`` along ``dim`` without overflow or underflow."""
+
+    save_inputs = (0,)
+    save_output = True
+
+    def forward(self, x, dim):
+        if x.dtype.kind != "f":
+            raise NotImplementedError(
+                f'"logcumsumexp_out_cpu" not implemented for \'{legacy_scalar_name(_dtype.from_numpy_dtype(x.dtype))}\''
+            )
+        self.axis = normalize_dim(dim, x.ndim)
+        if x.ndim == 0 or x.size == 0:
+            return x.copy()
+        xp = namespace_of(x)
+        if xp is np:
+            return np.logaddexp.accumulate(x, axis=self.axis)  # one pass, stable at every step
+        # Array libraries without ufunc.accumulate: shift each slice by its maximum (finite ones only).
+        maximum = xp.max(x, axis=self.axis, keepdims=True)
+        maximum = xp.where(xp.isfinite(maximum), maximum, 0)
+        with np.errstate(divide="ignore"):
+            return xp.log(xp.cumsum(xp.exp(x - maximum), axis=self.axis)) + maximum
+
+    def backward(self, grad):
+        # PyTorch's stable form: sum_{i >= j} grad_i exp(x_j - out_i), with the positive and negative parts
+        # of grad summed separately in log space by reversed logcumsumexp.
+        if grad.ndim == 0 or grad.numel() == 0:
+            return grad
+        x = self.inputs[0]
+        output = self.output()
+        lowest = float(np.finfo(grad._data.dtype).min)
+        log_abs_grad = grad.abs().log()
+        positive = self._reversed(log_abs_grad.masked_fill(grad <= 0, lowest) - output)
+        negative = self._reversed(log_abs_grad.masked_fill(grad >= 0, lowest) - output)
+        return (positive + x).exp() - (negative + x).exp()
+
+    def _reversed(self, tensor):
+        return LogCumSumExp.apply(tensor.flip(self.axis), self.axis).flip(self.axis)
+
+
 class Norm2(Op):
     """The Euclidean norm over ``dim``; its gradient at the zero vector is 0 (a subgradient), as in PyTorch."""
 
@@ -390,3 +431,133 @@ class Any(NonDifferentiableOp):
 class CountNonzero(NonDifferentiableOp):
     def forward(self, x, dim=None):
         return ensure_array(np.count_nonzero(x, axis=normalize_dims(dim, x.ndim))).astype(np.int64)
+
+
+AminmaxResult = collections.namedtuple("AminmaxResult", ["min", "max"])
+
+
+def aminmax(x, dim=None, keepdim=False):
+    """``(min, max)`` over ``dim`` (all elements when None); ties share the gradient, as ``amin``/``amax``."""
+    if dim is None and x.numel() == 0:
+        raise RuntimeError("aminmax(): cannot compute aminmax over an empty dimension as the operation has no identity.")
+    if dim is not None and x.ndim and x.shape[normalize_dim(dim, x.ndim)] == 0:
+        raise IndexError(f"aminmax: Expected reduction dim {normalize_dim(dim, x.ndim)} to have non-zero size.")
+    if dim is None:
+        return AminmaxResult(Amin.apply(x, None, keepdim), Amax.apply(x, None, keepdim))
+    return AminmaxResult(Amin.apply(x, dim, keepdim), Amax.apply(x, dim, keepdim))
+
+
+def cov(x, correction=1, fweights=None, aweights=None):
+    """Covariance matrix of the variables in the rows of ``x`` (observations in columns; a 1-D ``x`` is one
+    variable), with integer frequency weights and floating observation weights ``(observations,)``:
+    ``(variables, variables)``, or 0-d for one variable. PyTorch's formula, by composition."""
+    if x.ndim > 2:
+        raise RuntimeError(f"cov(): expected input to have two or fewer dimensions but got an input with {x.ndim} dimensions")
+    if not x.is_floating_point():
+        x = x.to(_dtype.get_default_dtype())
+    observations = x.reshape(1, -1) if x.ndim < 2 else x
+    count = observations.shape[1]
+    weights = None
+    for name, given, integral in (("fweights", fweights, True), ("aweights", aweights, False)):
+        if given is None:
+            continue
+        if given.ndim > 1:
+            raise RuntimeError(f"cov(): expected {name} to have one or fewer dimensions but got {name} with {given.ndim} dimensions")
+        if given.numel() != count:
+            raise RuntimeError(
+                f"cov(): expected {name} to have the same numel as there are observations in the input but got "
+                f"{given.numel()} != {count}"
+            )
+        if integral and given.is_floating_point():
+            raise RuntimeError(f"cov(): expected fweights to have integral dtype but got fweights with {legacy_scalar_name(given.dtype)} dtype")
+        if not integral and not given.is_floating_point():
+            raise RuntimeError(
+                f"cov(): expected aweights to have floating point dtype but got aweights with {legacy_scalar_name(given.dtype)} dtype"
+            )
+        if bool((given < 0).any()):
+            raise RuntimeError(f"cov(): {name} cannot be negative")
+        weights = given if weights is None else weights * given
+    weight_sum = weights.sum() if weights is not None else count
+    weighted = observations if weights is None else observations * weights
+    average = weighted.sum(1) / weight_sum
+    if weights is not None and aweights is not None and correction != 0:
+        normalizer = weight_sum - correction * (weights * aweights).sum() / weight_sum
+    else:
+        normalizer = weight_sum - correction
+    if float(normalizer) <= 0:
+        normalizer = normalizer * 0  # no degrees of freedom left: inf/nan results, as in PyTorch
+    centered = observations - average.unsqueeze(1)
+    weighted = centered if weights is None else centered * weights
+    return (centered.matmul(weighted.t()) / normalizer).squeeze()
+
+
+def legacy_scalar_name(dtype):
+    """PyTorch's name of a dtype in error messages ("Float", "Long")."""
+    from ..tensor import _LEGACY_SCALAR_NAMES  # the Tensor layer sits above the ops
+
+    return _LEGACY_SCALAR_NAMES[dtype.name]
+
+
+def corrcoef(x):
+    """Pearson correlation coefficients of the variables in the rows of ``x`` (see ``cov``), clipped to
+    [-1, 1]."""
+    covariance = cov(x)
+    if covariance.ndim == 0:
+        return covariance / covariance
+    deviations = covariance.diagonal().sqrt()
+    covariance = covariance / deviations.reshape(-1, 1)
+    covariance = covariance / deviations.reshape(1, -1)
+    return covariance.clamp(-1, 1)
+
+
+def _trapezoid_spacings(y, x, axis):
+    """The gaps between sample points along ``axis``, shaped to broadcast against ``y``'s differences:
+    a 1-D ``x`` lies along ``axis``, a lower-rank one gets leading dims of size 1 (NumPy's rule)."""
+    if x.ndim == 1:
+        if x.shape[0] != y.shape[axis]:
+            raise RuntimeError("trapezoid: There must be one `x` value for each sample point")
+        shape = [1] * y.ndim
+        shape[axis] = x.shape[0]
+        x = x.reshape(shape)
+    elif x.ndim < y.ndim:
+        x = x.reshape((1,) * (y.ndim - x.ndim) + tuple(x.shape))
+    size = x.shape[axis]
+    return x.narrow(axis, 1, size - 1) - x.narrow(axis, 0, size - 1)
+
+
+def _check_trapezoid_input(y, x):
+    if y.dtype.name == "bool" or (x is not None and x.dtype.name == "bool"):
+        raise RuntimeError("trapezoid: received a bool input for `x` or `y`, but bool is not supported")
+
+
+def trapezoid(y, x=None, *, dx=None, dim=-1):
+    """The trapezoidal-rule integral of ``y`` along ``dim``, at sample points ``x`` or spacing ``dx``
+    (1 by default): ``y``'s shape without ``dim`` (zeros when ``dim`` is empty)."""
+    _check_trapezoid_input(y, x)
+    axis = normalize_dim(dim, y.ndim)
+    if x is not None and dx is not None:
+        raise TypeError("trapezoid() received an invalid combination of arguments: both x and dx given")
+    size = y.shape[axis]
+    if size == 0:
+        kept = tuple(y.shape[:axis]) + tuple(y.shape[axis + 1:])
+        return op_module.Tensor._wrap(namespace_of(y._data).zeros(kept, dtype=y._data.dtype))
+    if x is None:
+        spacing = 1 if dx is None else dx
+        return (y.sum(axis) - (y.narrow(axis, 0, 1) + y.narrow(axis, size - 1, 1)).squeeze(axis) * 0.5) * spacing
+    sums = y.narrow(axis, 0, size - 1) + y.narrow(axis, 1, size - 1)
+    return (sums * _trapezoid_spacings(y, x, axis)).sum(axis) / 2.0
+
+
+def cumulative_trapezoid(y, x=None, *, dx=None, dim=-1):
+    """The running trapezoidal integral of ``y`` along ``dim`` (one element shorter there)."""
+    _check_trapezoid_input(y, x)
+    axis = normalize_dim(dim, y.ndim)
+    if x is not None and dx is not None:
+        raise TypeError("cumulative_trapezoid() received an invalid combination of arguments: both x and dx given")
+    size = y.shape[axis]
+    if size == 0:
+        return y.clone()
+    sums = y.narrow(axis, 0, size - 1) + y.narrow(axis, 1, size - 1)
+    if x is None:
+        return ((1 if dx is None else dx) / 2.0 * sums).cumsum(axis)
+    return (sums * _trapezoid_spacings(y, x, axis)).cumsum(axis) / 2.0

@@ -175,7 +175,7 @@ class DiagonalBackward(Op):
     def forward(self, grad, input_shape, arguments):
         self.arguments = arguments
         offset, dim1, dim2 = arguments
-        result = np.zeros(input_shape, dtype=grad.dtype)
+        result = namespace_of(grad).zeros(input_shape, dtype=grad.dtype)
         moved = np.moveaxis(result, (dim1, dim2), (-2, -1))  # a writable view of result
         steps = np.arange(grad.shape[-1])
         moved[..., steps + max(-offset, 0), steps + max(offset, 0)] = grad
@@ -326,3 +326,123 @@ class Triu(Triangle):
     @staticmethod
     def tensor_method(grad, diagonal):
         return grad.triu(diagonal)
+
+
+class Unfold(ViewOp):
+    """``x.unfold(dimension, size, step)``: every window of ``size`` along ``dimension``, ``step`` apart, as
+    a new last dim of a strided view (windows overlap in memory when ``step < size``)."""
+
+    def forward(self, x, dimension, size, step):
+        axis = normalize_dim(dimension, x.ndim)
+        length = x.shape[axis]
+        if size > length:
+            raise RuntimeError(f"maximum size for tensor at dimension {axis} is {length} but size is {size}")
+        if step <= 0:
+            raise RuntimeError(f"step is {step} but must be > 0")
+        self.input_shape = x.shape
+        self.arguments = (axis, size, step)
+        count = (length - size) // step + 1
+        shape = x.shape[:axis] + (count,) + x.shape[axis + 1 :] + (size,)
+        strides = x.strides[:axis] + (x.strides[axis] * step,) + x.strides[axis + 1 :] + (x.strides[axis],)
+        return namespace_of(x).lib.stride_tricks.as_strided(x, shape, strides)
+
+    def backward(self, grad):
+        return UnfoldBackward.apply(grad, self.input_shape, self.arguments)
+
+
+class UnfoldBackward(Op):
+    """Sum each window's gradient back onto the elements it covers (windows that overlap add up)."""
+
+    def forward(self, grad, input_shape, arguments):
+        self.arguments = arguments
+        axis, size, step = arguments
+        result = namespace_of(grad).zeros(input_shape, dtype=grad.dtype)
+        count = grad.shape[axis]
+        for offset in range(size):  # one strided slice per position inside the window
+            covered = (slice(None),) * axis + (slice(offset, offset + step * (count - 1) + 1, step),)
+            result[covered] += grad[..., offset]
+        return result
+
+    def backward(self, grad):
+        return grad.unfold(*self.arguments)
+
+
+def _element_offset(array, root):
+    """How many elements ``array``'s first element lies after ``root``'s."""
+    if type(array) is np.ndarray:
+        distance = array.__array_interface__["data"][0] - root.__array_interface__["data"][0]
+    else:
+        distance = array.data.ptr - root.data.ptr
+    return distance // array.itemsize
+
+
+def storage_extent(root):
+    """Elements of memory that ``root`` (a tensor's base array, non-negative strides) spans."""
+    if root.size == 0:
+        return 0
+    return 1 + sum((size - 1) * stride // root.itemsize for size, stride in zip(root.shape, root.strides))
+
+
+def _storage_positions(namespace, geometry):
+    """Storage position of every element of a strided layout ``(sizes, strides, offset)``, in its shape."""
+    sizes, strides, offset = geometry
+    positions = namespace.full(sizes, offset, dtype=np.int64)
+    for axis, (size, stride) in enumerate(zip(sizes, strides)):
+        positions += (namespace.arange(size) * stride).reshape((size,) + (1,) * (len(sizes) - axis - 1))
+    return positions
+
+
+class AsStrided(ViewOp):
+    """``as_strided(size, stride, storage_offset)``: a view of the memory under a tensor's base with the
+    given layout. Backward writes the gradient into a zero storage and reads the input's elements from it,
+    as PyTorch does (exact when the input's own elements do not overlap)."""
+
+    @classmethod
+    def apply(cls, x, size, stride, storage_offset, root):
+        result = super().apply(x, size, stride, storage_offset, root)
+        result._version = x._version  # a view even where it reads none of ``x``'s own elements
+        result._base = x if x._base is None else x._base
+        return result
+
+    def forward(self, x, size, stride, storage_offset, root):
+        if len(size) != len(stride):
+            raise RuntimeError("mismatch in length of strides and shape")
+        if any(step < 0 for step in stride):
+            raise RuntimeError(f"as_strided: Negative strides are not supported at the moment, got strides: {list(stride)}")
+        if any(extent < 0 for extent in size):
+            raise RuntimeError(f"Trying to create tensor with negative dimension {min(size)}: {list(size)}")
+        extent = storage_extent(root)
+        input_offset = _element_offset(x, root)
+        offset = input_offset if storage_offset is None else int(storage_offset)
+        needed = 0 if 0 in size else offset + 1 + sum((n - 1) * step for n, step in zip(size, stride))
+        if needed > extent:
+            raise RuntimeError(
+                f"setStorage: sizes {list(size)}, strides {list(stride)}, storage offset {offset}, and itemsize "
+                f"{x.itemsize} requiring a storage size of {needed * x.itemsize} are out of bounds for storage of "
+                f"size {extent * x.itemsize}"
+            )
+        self.extent = extent
+        self.output_geometry = (size, stride, offset)
+        self.input_geometry = (x.shape, tuple(s // x.itemsize for s in x.strides), input_offset)
+        stride_tricks = namespace_of(x).lib.stride_tricks
+        storage = stride_tricks.as_strided(root, (extent,), (root.itemsize,))
+        return stride_tricks.as_strided(storage[offset:], size, tuple(step * x.itemsize for step in stride))
+
+    def backward(self, grad):
+        return StorageTransfer.apply(grad, self.extent, self.output_geometry, self.input_geometry)
+
+
+class StorageTransfer(Op):
+    """Add ``grad`` (laid out by ``source`` geometry) into a zero storage of ``extent`` elements, then read
+    the elements of the ``target`` geometry: the adjoint of one strided view of a storage relative to
+    another (its own backward swaps the two geometries)."""
+
+    def forward(self, grad, extent, source, target):
+        self.arguments = (extent, target, source)
+        namespace = namespace_of(grad)
+        storage = namespace.zeros(extent, dtype=grad.dtype)
+        np.add.at(storage, _storage_positions(namespace, source), grad)  # overlapping elements add up
+        return storage[_storage_positions(namespace, target)]
+
+    def backward(self, grad):
+        return StorageTransfer.apply(grad, *self.arguments)
