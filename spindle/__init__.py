@@ -7,6 +7,8 @@ from . import _dtype, autograd, backend
 from ._dtype import (
     bool_ as bool,
     dtype,
+    finfo,
+    iinfo,
     float16,
     float32,
     float64,
@@ -145,6 +147,80 @@ for _name in (
     globals()[_name] = getattr(Tensor, _name)
 del _name
 
+# The top-level in-place forms PyTorch has (``torch.relu_(x)`` is ``x.relu_()``).
+for _name in (
+    "abs_ acos_ acosh_ addmv_ arccos_ arccosh_ arcsin_ arcsinh_ arctan_ arctanh_ asin_ asinh_ atan_ atanh_ ceil_ "
+    "clamp_ clamp_max_ clamp_min_ clip_ cos_ cosh_ deg2rad_ detach_ erf_ erfc_ exp2_ exp_ expm1_ fill_ fix_ "
+    "floor_ frac_ gcd_ i0_ index_put_ lcm_ ldexp_ log10_ log1p_ log2_ log_ logit_ nan_to_num_ neg_ negative_ "
+    "rad2deg_ reciprocal_ relu_ round_ rsqrt_ sigmoid_ sin_ sinc_ sinh_ sqrt_ square_ tan_ tanh_ trunc_ "
+    "xlogy_ zero_"
+).split():
+    globals()[_name] = getattr(Tensor, _name)
+del _name
+
+# Methods added with the misc-API batch that PyTorch also exposes at top level.
+for _name in "adjoint bitwise_left_shift bitwise_right_shift conj conj_physical is_conj is_neg renorm resolve_conj resolve_neg".split():
+    globals()[_name] = getattr(Tensor, _name)
+del _name
+
+from .factory import (  # noqa: E402
+    bartlett_window,
+    blackman_window,
+    empty_strided,
+    hamming_window,
+    hann_window,
+    kaiser_window,
+    range,
+    scalar_tensor,
+)
+from .functional import isin, rsub, unravel_index  # noqa: E402
+
+_FLOAT32_MATMUL_PRECISIONS = ("highest", "high", "medium")
+_float32_matmul_precision = "highest"
+_deterministic_algorithms = {"mode": False, "warn_only": False}
+
+
+def set_float32_matmul_precision(precision):
+    """Record the float32 matmul precision ('highest', 'high' or 'medium'); Spindle's matmuls always run
+    in full float32, so this only changes what ``get_float32_matmul_precision`` reports."""
+    global _float32_matmul_precision
+    if not isinstance(precision, str):
+        raise RuntimeError(f"set_float32_matmul_precision expects a str, but got {type(precision).__name__}")
+    if precision not in _FLOAT32_MATMUL_PRECISIONS:
+        import warnings
+
+        warnings.warn(
+            f"{precision} is not one of 'highest', 'high', or 'medium'; the current"
+            "setFloat32MatmulPrecision call has no effect."
+        )
+        return
+    _float32_matmul_precision = precision
+
+
+def get_float32_matmul_precision():
+    return _float32_matmul_precision
+
+
+def use_deterministic_algorithms(mode, *, warn_only=False):
+    """Record whether deterministic algorithms are requested. Spindle's CPU kernels are deterministic
+    already, so the flag is only reported back by ``are_deterministic_algorithms_enabled``."""
+    from operator import truth  # the name ``bool`` is spindle's dtype in this module
+
+    _deterministic_algorithms.update(mode=truth(mode), warn_only=truth(warn_only))
+
+
+def are_deterministic_algorithms_enabled():
+    return _deterministic_algorithms["mode"]
+
+
+def is_deterministic_algorithms_warn_only_enabled():
+    return _deterministic_algorithms["warn_only"]
+
+
+def is_inference_mode_enabled():
+    """False: Spindle's ``inference_mode`` is ``no_grad`` (no separate inference state is tracked)."""
+    return False
+
 
 def typename(obj):
     return obj.type() if isinstance(obj, Tensor) else type(obj).__name__
@@ -179,4 +255,47 @@ default_generator = backend.random.default_generators[backend.CPU]
 from . import cuda, data, linalg, nn, optim, special, utils  # noqa: E402
 from .linalg import cdist, chain_matmul, pdist, tensordot  # noqa: E402
 from .serialization import load, save  # noqa: E402
+# PyTorch also exposes the convolutions and a few poolings at top level (torch.conv2d, torch.max_pool1d...).
+from .nn.functional.conv import (  # noqa: E402
+    conv1d,
+    conv2d,
+    conv3d,
+    conv_transpose1d,
+    conv_transpose2d,
+    conv_transpose3d,
+)
+from .nn.functional.pooling import (  # noqa: E402
+    adaptive_avg_pool1d,
+    avg_pool1d,
+    max_pool1d,
+    max_pool1d_with_indices,
+    max_pool2d,
+    max_pool3d,
+)
+from .nn.functional.pooling import adaptive_max_pool1d_with_indices as adaptive_max_pool1d  # noqa: E402
+# Likewise the distances and some layers of nn.functional whose top-level signatures are the same.
+from .nn.functional.distance import cosine_similarity, pairwise_distance  # noqa: E402
+from .nn.functional.activation import channel_shuffle, hardshrink, rrelu_  # noqa: E402
+from .nn.functional.dropout import alpha_dropout, feature_alpha_dropout  # noqa: E402
+from .nn.functional.normalization import rms_norm  # noqa: E402
 from . import models, vision  # noqa: E402
+from . import func  # noqa: E402  (built on nn.utils.stateless)
+from ._functional_aliases import (  # noqa: E402  (adapters onto nn.functional with ATen's signatures)
+    batch_norm,
+    bilinear,
+    binary_cross_entropy_with_logits,
+    celu,
+    celu_,
+    dropout,
+    embedding,
+    group_norm,
+    kl_div,
+    layer_norm,
+    pixel_shuffle,
+    pixel_unshuffle,
+    prelu,
+    rrelu,
+    selu,
+    selu_,
+    threshold,
+)

@@ -2,6 +2,7 @@
 ``arange``/``linspace``/``logspace``/``eye`` and the ``*_like`` forms; creation-style ops (cat, stack...)."""
 import math
 import numbers
+import warnings
 
 import numpy as np
 
@@ -188,3 +189,95 @@ def eye(n, m=None, *, dtype=None, device=None, requires_grad=False, out=None, la
     """An ``n x m`` identity matrix."""
     dtype = _creation_dtype(dtype)
     return _finish(np.eye(n, n if m is None else m, dtype=dtype.numpy_dtype), device, requires_grad)
+
+
+def scalar_tensor(s, *, dtype=None, device=None, requires_grad=False, layout=None, pin_memory=False):
+    """A 0-dim tensor holding the number ``s``, in the default float dtype unless ``dtype`` is given."""
+    value = s.item() if isinstance(s, Tensor) else s
+    return _finish(np.array(value, dtype=_creation_dtype(dtype).numpy_dtype), device, requires_grad)
+
+
+def empty_strided(size, stride, *, dtype=None, device=None, requires_grad=False, layout=None, pin_memory=False):
+    """An uninitialised tensor of shape ``size`` laid out with the given element ``stride``s (a view of a
+    fresh buffer just large enough for them)."""
+    size, stride = tuple(size), tuple(stride)
+    if len(size) != len(stride):
+        raise RuntimeError("mismatch in length of strides and shape")
+    storage_size = 0 if 0 in size else 1 + sum((extent - 1) * step for extent, step in zip(size, stride))
+    buffer = empty(storage_size, dtype=dtype, device=device)
+    result = buffer.as_strided(size, stride, 0)
+    if requires_grad:
+        result.requires_grad_(True)
+    return result
+
+
+# Shadows the builtin ``range`` in this module (and in spindle/__init__.py): neither may call the builtin.
+def range(start, end, step=1, *, dtype=None, device=None, requires_grad=False, out=None, layout=None):
+    """Deprecated (as in PyTorch, with a UserWarning): values from ``start`` to ``end`` INCLUSIVE by
+    ``step``, in the default float dtype unless ``dtype`` is given. Prefer ``arange`` (end exclusive)."""
+    warnings.warn(
+        "torch.range is deprecated and will be removed in a future release because its behavior is inconsistent "
+        "with Python's range builtin. Instead, use torch.arange, which produces values in [start, end).",
+        UserWarning,
+        stacklevel=2,
+    )
+    start, end, step = (value.item() if isinstance(value, Tensor) else value for value in (start, end, step))
+    if step == 0:
+        raise RuntimeError("step must be nonzero")
+    if (end - start) / step < 0:
+        raise RuntimeError("upper bound and lower bound inconsistent with step sign")
+    count = math.floor((end - start) / step) + 1
+    array = np.arange(count, dtype=np.float64) * step + start
+    return _finish(array.astype(_creation_dtype(dtype).numpy_dtype), device, requires_grad)
+
+
+def _window(name, window_length, periodic, dtype, device, requires_grad, shape):
+    """A window of ``window_length`` samples: ``shape(positions, span)`` evaluated at positions 0, 1, ...
+    with ``span`` = (length - 1) for a symmetric window; a periodic window is the symmetric one of
+    length + 1 without its last sample (PyTorch's convention, for spectral analysis)."""
+    dtype = _creation_dtype(dtype)
+    if not dtype.is_floating_point:
+        raise RuntimeError(f"{name} expects floating point dtypes, got: {dtype}")
+    if window_length < 0:
+        raise RuntimeError(f"{name} requires non-negative window_length, got window_length={window_length}")
+    if window_length <= 1:
+        return _finish(np.ones(window_length, dtype=dtype.numpy_dtype), device, requires_grad)
+    span = window_length if periodic else window_length - 1
+    values = shape(np.arange(window_length, dtype=np.float64), span)
+    return _finish(values.astype(dtype.numpy_dtype), device, requires_grad)
+
+
+def _cosine_sum(*coefficients):
+    """The generalised cosine window sum_k (-1)^k a_k cos(2 pi k n / span) (Hann, Hamming, Blackman)."""
+    return lambda positions, span: sum(
+        (-1) ** order * coefficient * np.cos(2 * np.pi * order * positions / span) for order, coefficient in enumerate(coefficients)
+    )
+
+
+def hann_window(window_length, periodic=True, *, dtype=None, layout=None, device=None, pin_memory=False, requires_grad=False):
+    """The Hann window ``0.5 - 0.5 cos(2 pi n / span)``, shape ``(window_length,)``."""
+    return _window("hann_window", window_length, periodic, dtype, device, requires_grad, _cosine_sum(0.5, 0.5))
+
+
+def hamming_window(window_length, periodic=True, alpha=0.54, beta=0.46, *, dtype=None, layout=None, device=None,
+                   pin_memory=False, requires_grad=False):
+    """The Hamming window ``alpha - beta cos(2 pi n / span)``, shape ``(window_length,)``."""
+    return _window("hamming_window", window_length, periodic, dtype, device, requires_grad, _cosine_sum(alpha, beta))
+
+
+def blackman_window(window_length, periodic=True, *, dtype=None, layout=None, device=None, pin_memory=False, requires_grad=False):
+    """The Blackman window ``0.42 - 0.5 cos(2 pi n / span) + 0.08 cos(4 pi n / span)``, shape ``(window_length,)``."""
+    return _window("blackman_window", window_length, periodic, dtype, device, requires_grad, _cosine_sum(0.42, 0.5, 0.08))
+
+
+def bartlett_window(window_length, periodic=True, *, dtype=None, layout=None, device=None, pin_memory=False, requires_grad=False):
+    """The triangular Bartlett window ``1 - |2 n / span - 1|``, shape ``(window_length,)``."""
+    return _window("bartlett_window", window_length, periodic, dtype, device, requires_grad,
+                   lambda positions, span: 1 - np.abs(2 * positions / span - 1))
+
+
+def kaiser_window(window_length, periodic=True, beta=12.0, *, dtype=None, layout=None, device=None, pin_memory=False,
+                  requires_grad=False):
+    """The Kaiser window ``I0(beta sqrt(1 - (2 n / span - 1)^2)) / I0(beta)``, shape ``(window_length,)``."""
+    return _window("kaiser_window", window_length, periodic, dtype, device, requires_grad,
+                   lambda positions, span: np.i0(beta * np.sqrt(np.clip(1 - (2 * positions / span - 1) ** 2, 0, None))) / np.i0(beta))

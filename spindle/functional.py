@@ -1,6 +1,7 @@
 """Top-level tensor functions (``spindle.exp(x)``, ``spindle.cat``, ``spindle.where``...) that are not
 simply the Tensor method of the same name."""
 from . import _dtype
+from .backend.device import namespace_of
 from .ops import elementwise, shape
 from .tensor import Tensor, _as_tensor_like
 
@@ -233,6 +234,49 @@ def float_power(input, exponent):
 
 def numel(input):
     return input.numel()
+
+
+def rsub(input, other, *, alpha=1):
+    """``other - alpha * input`` (broadcast; ``other`` may be a number), PyTorch's reversed subtraction."""
+    if not isinstance(input, Tensor):
+        raise TypeError(f"rsub(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}")
+    return _as_tensor_like(other, input).sub(input, alpha=alpha)
+
+
+def isin(elements, test_elements, *, assume_unique=False, invert=False):
+    """Bool tensor of ``elements``' shape: whether each element occurs anywhere in ``test_elements`` (the
+    negation if ``invert``). Either argument may be a number (a number ``elements`` gives a 0-dim result)."""
+    if not isinstance(elements, Tensor) and not isinstance(test_elements, Tensor):
+        raise TypeError(
+            f"isin() received an invalid combination of arguments - got ({type(elements).__name__}, "
+            f"{type(test_elements).__name__}), but expected a Tensor for elements or test_elements"
+        )
+    reference = elements if isinstance(elements, Tensor) else test_elements
+    elements, test_elements = _as_tensor_like(elements, reference), _as_tensor_like(test_elements, reference)
+    namespace = namespace_of(reference._data)
+    return Tensor._wrap(namespace.isin(elements._data, test_elements._data, assume_unique=assume_unique, invert=invert))
+
+
+def unravel_index(indices, shape):
+    """The coordinates in a tensor of ``shape`` of each flat (row-major) index in ``indices`` (an integer
+    tensor): a tuple of ``len(shape)`` int64 tensors of ``indices``' shape. As in PyTorch, indices out of
+    range wrap around (each coordinate is ``index // stride % extent``, with floor division)."""
+    if not isinstance(indices, Tensor):
+        raise TypeError(f"expected 'indices' to be a tensor, but got {type(indices).__name__}")
+    if indices._data.dtype.kind not in "iu":
+        raise TypeError(f"expected 'indices' to be integer dtype, but got {indices.dtype}")
+    shape = (shape,) if isinstance(shape, int) else tuple(shape)
+    if any(extent < 0 for extent in shape):
+        raise ValueError(f"'shape' cannot have negative values, but got {shape}")
+    if 0 in shape and indices._data.size:
+        raise RuntimeError("ZeroDivisionError")
+    flat = indices._data.astype("int64")
+    coordinates = []
+    stride = 1
+    for extent in reversed(shape):
+        coordinates.append(Tensor._wrap(flat // stride % extent if extent else flat.copy()))
+        stride *= extent
+    return tuple(reversed(coordinates))
 
 
 def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=None, sorter=None):

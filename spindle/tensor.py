@@ -308,6 +308,18 @@ class Tensor:
         self._hooks.append(hook)
         return graph.RemovableHandle(self._hooks, hook)
 
+    def register_post_accumulate_grad_hook(self, hook):
+        """``hook(tensor) -> None`` runs in backward right after this leaf's ``.grad`` was accumulated
+        (optimizer-in-backward patterns); returns a handle whose ``remove()`` unregisters it."""
+        if not self._requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        if self._grad_fn is not None:
+            raise RuntimeError("post accumulate grad hooks cannot be registered on non-leaf tensors")
+        # Kept in the instance dict, not a slot, so that Tensor._wrap (the per-op hot path) stays as it is.
+        hooks = self.__dict__.setdefault("_post_accumulate_grad_hooks", [])
+        hooks.append(hook)
+        return graph.RemovableHandle(hooks, hook)
+
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
         """Accumulate d(self)/d(leaf) into every leaf's ``.grad`` (``gradient`` weights a non-scalar self)."""
         from .autograd.functional import backward
@@ -450,6 +462,19 @@ class Tensor:
         return self
 
     def is_pinned(self, device=None):
+        return False
+
+    def share_memory_(self):
+        """Returns self, only marked shared: Spindle's data loading runs in one process, so there is no
+        shared-memory segment to move the data to."""
+        self.__dict__["_marked_shared"] = True
+        return self
+
+    def is_shared(self):
+        return self.__dict__.get("_marked_shared", False)
+
+    def is_inference(self):
+        """False: Spindle's ``inference_mode`` is ``no_grad`` and makes no separate inference tensors."""
         return False
 
     def cuda(self, device=None, non_blocking=False):
@@ -659,6 +684,24 @@ class Tensor:
 
     def __ixor__(self, other):
         return self._in_place(elementwise.BitwiseXor, other)
+
+    def __lshift__(self, other):
+        return _bit_shift(self, other, left=True)
+
+    def __rshift__(self, other):
+        return _bit_shift(self, other, left=False)
+
+    def __rlshift__(self, other):
+        return _bit_shift(other, self, left=True)
+
+    def __rrshift__(self, other):
+        return _bit_shift(other, self, left=False)
+
+    def __ilshift__(self, other):
+        return self.bitwise_left_shift_(other)
+
+    def __irshift__(self, other):
+        return self.bitwise_right_shift_(other)
 
     # ------------------------------------------------------------------ arithmetic methods
 
@@ -916,6 +959,16 @@ class Tensor:
     def relu(self):
         return elementwise.Relu.apply(self)
 
+    def prelu(self, weight):
+        from .nn.functional import prelu
+
+        return prelu(self, weight)
+
+    def hardshrink(self, lambd=0.5):
+        from .nn.functional import hardshrink
+
+        return hardshrink(self, lambd)
+
     def floor(self):
         return elementwise.Floor.apply(self)
 
@@ -1044,6 +1097,12 @@ class Tensor:
     def bitwise_xor(self, other):
         return elementwise.BitwiseXor.apply(self, other)
 
+    def bitwise_left_shift(self, other):
+        return _bit_shift(self, other, left=True)
+
+    def bitwise_right_shift(self, other):
+        return _bit_shift(self, other, left=False)
+
     def isnan(self):
         return elementwise.IsNan.apply(self)
 
@@ -1154,6 +1213,22 @@ class Tensor:
 
             return matrix_norm(source, "nuc", (-2, -1) if dim is None else dim, keepdim)
         return source.abs().pow(p).sum(dim, keepdim).pow(1.0 / p)
+
+    def renorm(self, p, dim, maxnorm):
+        """Each slice ``self.select(dim, i)`` whose ``p``-norm exceeds ``maxnorm`` scaled down to norm
+        ``maxnorm`` (times ``1 / (1 + 1e-7 / norm)``, as PyTorch); other slices unchanged. Same shape."""
+        if p <= 0:
+            raise RuntimeError("renorm: non-positive-norm not supported")
+        if maxnorm < 0:
+            raise RuntimeError(f"renorm: expected maxnorm to be >= 0 but got {maxnorm}")
+        if self._data.ndim <= 1:
+            raise RuntimeError(f"renorm: input needs at least 2 dimensions, got {self._data.ndim} dimensions")
+        dim = normalize_dim(dim, self._data.ndim)
+        norms = self.norm(p, tuple(axis for axis in range(self._data.ndim) if axis != dim), keepdim=True)
+        return self * (maxnorm / (norms + 1e-7)).masked_fill(norms <= maxnorm, 1.0)
+
+    def renorm_(self, p, dim, maxnorm):
+        return self._assign_maybe_graph(lambda tensor: tensor.renorm(p, dim, maxnorm))
 
     def all(self, dim=None, keepdim=False):
         return reduction.All.apply(self, dim, keepdim)
@@ -1310,6 +1385,21 @@ class Tensor:
 
         return addr(self, vec1, vec2, beta=beta, alpha=alpha)
 
+    def addmm_(self, mat1, mat2, *, beta=1, alpha=1):
+        return self._assign_maybe_graph(lambda tensor: tensor.addmm(mat1, mat2, beta=beta, alpha=alpha), mat1, mat2)
+
+    def addmv_(self, mat, vec, *, beta=1, alpha=1):
+        return self._assign_maybe_graph(lambda tensor: tensor.addmv(mat, vec, beta=beta, alpha=alpha), mat, vec)
+
+    def addbmm_(self, batch1, batch2, *, beta=1, alpha=1):
+        return self._assign_maybe_graph(lambda tensor: tensor.addbmm(batch1, batch2, beta=beta, alpha=alpha), batch1, batch2)
+
+    def baddbmm_(self, batch1, batch2, *, beta=1, alpha=1):
+        return self._assign_maybe_graph(lambda tensor: tensor.baddbmm(batch1, batch2, beta=beta, alpha=alpha), batch1, batch2)
+
+    def addr_(self, vec1, vec2, *, beta=1, alpha=1):
+        return self._assign_maybe_graph(lambda tensor: tensor.addr(vec1, vec2, beta=beta, alpha=alpha), vec1, vec2)
+
     def trace(self):
         from .linalg import trace
 
@@ -1461,6 +1551,46 @@ class Tensor:
         if self._data.ndim < 2:
             raise RuntimeError(f"tensor.mT is only supported on matrices or batches of matrices. Got {self._data.ndim}-D tensor.")
         return shape.Transpose.apply(self, -2, -1)
+
+    # Spindle has only real dtypes, so conjugation is the identity and the conjugate transposes are transposes.
+    @property
+    def H(self):
+        if self._data.ndim != 2:
+            hint = " For batches of matrices, consider using tensor.mH" if self._data.ndim > 2 else ""
+            raise RuntimeError(f"tensor.H is only supported on matrices (2-D tensors). Got {self._data.ndim}-D tensor.{hint}")
+        return shape.Transpose.apply(self, 0, 1)
+
+    @property
+    def mH(self):
+        if self._data.ndim < 2:
+            raise RuntimeError(f"tensor.mH is only supported on matrices or batches of matrices. Got {self._data.ndim}-D tensor.")
+        return shape.Transpose.apply(self, -2, -1)
+
+    def adjoint(self):
+        if self._data.ndim < 2:
+            raise RuntimeError(f"tensor.adjoint() is only supported on matrices or batches of matrices. Got {self._data.ndim}-D tensor.")
+        return shape.Transpose.apply(self, -2, -1)
+
+    def conj(self):
+        return self
+
+    resolve_conj = conj
+    resolve_neg = conj
+    conj_physical = conj
+
+    def is_conj(self):
+        return False
+
+    def is_neg(self):
+        return False
+
+    @property
+    def real(self):
+        return self
+
+    @property
+    def imag(self):
+        raise RuntimeError("imag is not implemented for tensors with non-complex dtypes.")
 
     def expand(self, *sizes):
         return shape.Expand.apply(self, _shape_arguments(sizes))
@@ -2348,6 +2478,12 @@ class Tensor:
     def bitwise_xor_(self, other):
         return self._in_place(elementwise.BitwiseXor, other)
 
+    def bitwise_left_shift_(self, other):
+        return self._assign_maybe_graph(lambda tensor: tensor.bitwise_left_shift(other))
+
+    def bitwise_right_shift_(self, other):
+        return self._assign_maybe_graph(lambda tensor: tensor.bitwise_right_shift(other))
+
     def _compare_in_place(self, compare, other):
         """``eq_``, ``lt_``...: the bool result written as 0/1 in this tensor's dtype. In a graph this
         tensor takes a history with zero gradients for both operands, as in PyTorch."""
@@ -2483,6 +2619,29 @@ class Tensor:
         uniform = spindle_random.uniform_array(self, 0.0, 1.0, generator)
         return self._fill_random(-np.log1p(-uniform) / lambd)
 
+    def log_normal_(self, mean=1.0, std=2.0, *, generator=None):
+        """Fill with ``exp(N(mean, std**2))`` draws (``mean``/``std`` are those of the underlying normal)."""
+        from . import random as spindle_random
+
+        normal = spindle_random.normal_array(self, mean, std, generator)
+        return self._fill_random(namespace_of(normal).exp(normal))
+
+    def cauchy_(self, median=0.0, sigma=1.0, *, generator=None):
+        """Fill with Cauchy draws: ``median + sigma * tan(pi * (U - 1/2))`` for uniform ``U``."""
+        from . import random as spindle_random
+
+        uniform = spindle_random.uniform_array(self, 0.0, 1.0, generator)
+        return self._fill_random(median + sigma * namespace_of(uniform).tan(np.pi * (uniform - 0.5)))
+
+    def geometric_(self, p, *, generator=None):
+        """Fill with the number of Bernoulli(``p``) trials up to the first success (1, 2, ...)."""
+        from . import random as spindle_random
+
+        uniform = spindle_random.uniform_array(self, 0.0, 1.0, generator)
+        namespace = namespace_of(uniform)
+        # A draw of exactly 0 would give 0 trials; the support starts at 1.
+        return self._fill_random(namespace.maximum(namespace.ceil(namespace.log1p(-uniform) / np.log1p(-p)), 1))
+
     def _check_random_fill_allowed(self):
         if _grad_state.enabled and self._grad_fn is None and self._requires_grad:
             raise _leaf_in_place_error()
@@ -2529,6 +2688,28 @@ def _as_tensor_like(value, reference):
         return value
     namespace = namespace_of(reference._data)
     return Tensor._wrap(namespace.asarray(value, dtype=_dtype.result_type(reference, value).numpy_dtype))
+
+
+def _bit_shift(input, other, left):
+    """``input << other`` (``left``) or ``input >> other``, broadcast, in the promoted integer dtype (either
+    operand may be a Python int). As in PyTorch, a shift by a negative amount or by the bit width or more
+    gives 0 to the left and the sign fill (0 or -1) to the right; float and bool results are refused."""
+    reference = input if isinstance(input, Tensor) else other
+    input, other = _as_tensor_like(input, reference), _as_tensor_like(other, reference)
+    result_dtype = _dtype.result_type(input, other).numpy_dtype
+    if result_dtype.kind not in "iu":
+        kernel = "lshift_cpu" if left else "rshift_cpu"
+        raise NotImplementedError(f"\"{kernel}\" not implemented for '{_LEGACY_SCALAR_NAMES[_dtype.from_numpy_dtype(result_dtype).name]}'")
+    namespace = namespace_of(reference._data)
+    values, amounts = input._data.astype(result_dtype), other._data.astype(result_dtype)
+    bit_width = result_dtype.itemsize * 8
+    in_range = (amounts >= 0) & (amounts < bit_width)
+    clipped = namespace.where(in_range, amounts, bit_width - 1).astype(result_dtype)
+    if left:
+        shifted = namespace.where(in_range, namespace.left_shift(values, clipped), 0)
+    else:
+        shifted = namespace.right_shift(values, clipped)
+    return Tensor._wrap(namespace.asarray(shifted, dtype=result_dtype))
 
 
 def _tensor_operand(function_name, other):

@@ -272,6 +272,11 @@ def _run(roots, root_grads, retain_graph, create_graph, inputs, accumulate):
                 captured[position] = grad
                 continue
         _accumulate_into_grad(tensor, grad, create_graph, handed_out)
+        # Once per leaf, not per op: register_post_accumulate_grad_hook keeps its hooks in the instance dict.
+        post_accumulate_hooks = tensor.__dict__.get("_post_accumulate_grad_hooks")
+        if post_accumulate_hooks:
+            for hook in tuple(post_accumulate_hooks):
+                hook(tensor)
     return captured
 
 

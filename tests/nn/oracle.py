@@ -108,6 +108,21 @@ def copy_state(torch_module, spindle_module):
     spindle_module.load_state_dict(state)
 
 
+def module_pair(build):
+    """The same module in both frameworks: ``build(framework)`` for each, spindle's loaded with
+    PyTorch's initial parameters and buffers. Returns ``(ours, theirs)``."""
+    theirs = build(torch)
+    ours = build(spindle)
+    copy_state(theirs, ours)
+    return ours, theirs
+
+
+def run_module(pair):
+    """A ``compute(framework, *inputs)`` for ``check_against_torch`` that calls the pair's module."""
+    ours, theirs = pair
+    return lambda framework, *inputs: (ours if framework is spindle else theirs)(*inputs)
+
+
 def assert_same_parameter_grads(spindle_module, torch_module, dtype="float32", tolerance=None):
     spindle_params = dict(spindle_module.named_parameters())
     torch_params = dict(torch_module.named_parameters())

@@ -14,25 +14,15 @@ from tests.nn.oracle import (
     assert_same_parameter_grads,
     assert_same_state,
     check_against_torch,
-    copy_state,
+    module_pair,
     random_array,
+    run_module,
 )
 
 TOLERANCE = {"float32": 1e-4, "float64": 1e-10}
 pytestmark = pytest.mark.filterwarnings("ignore:Using padding='same'")
 
 
-def module_pair(build):
-    """The same layer in both frameworks, spindle's loaded with PyTorch's initial parameters."""
-    theirs = build(torch)
-    ours = build(spindle)
-    copy_state(theirs, ours)
-    return ours, theirs
-
-
-def run_module(pair):
-    ours, theirs = pair
-    return lambda framework, *inputs: (ours if framework is spindle else theirs)(*inputs)
 
 
 CONV2D_LAYERS = {

@@ -7,19 +7,15 @@ import pytest
 import torch
 
 import spindle
-from tests.nn.oracle import assert_same_error, check_against_torch, copy_state, random_array
+from tests.nn.oracle import (
+    assert_same_error,
+    check_against_torch,
+    module_pair,
+    random_array,
+    run_module,
+)
 
 
-def module_pair(build):
-    theirs = build(torch)
-    ours = build(spindle)
-    copy_state(theirs, ours)
-    return ours, theirs
-
-
-def run_module(pair):
-    ours, theirs = pair
-    return lambda framework, *inputs: (ours if framework is spindle else theirs)(*inputs)
 
 
 @pytest.mark.parametrize("noncontiguous", [False, True])

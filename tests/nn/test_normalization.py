@@ -7,13 +7,13 @@ import torch
 import spindle
 from tests.nn.oracle import (
     assert_close, assert_same_error, assert_same_state, check_against_torch, copy_state, random_array,
+    module_pair,
+    run_module,
 )
 
 
-def module_pair(build):
-    theirs = build(torch)
-    ours = build(spindle)
-    copy_state(theirs, ours)
+def randomized_module_pair(build):
+    ours, theirs = module_pair(build)
     # Non-trivial affine parameters, identical on both sides.
     with torch.no_grad():
         for param in theirs.parameters():
@@ -21,10 +21,6 @@ def module_pair(build):
     copy_state(theirs, ours)
     return ours, theirs
 
-
-def run_module(pair):
-    ours, theirs = pair
-    return lambda framework, *inputs: (ours if framework is spindle else theirs)(*inputs)
 
 
 BATCHNORM_CASES = {
@@ -49,7 +45,7 @@ BATCHNORM_OPTIONS = {
 def test_batchnorm_training_steps_then_eval(rng, case, options, dtype):
     build, shape = BATCHNORM_CASES[case]
     kwargs = dict(BATCHNORM_OPTIONS[options], dtype=None)
-    pair = module_pair(lambda fw: build(fw.nn, **{**kwargs, "dtype": getattr(fw, dtype)}))
+    pair = randomized_module_pair(lambda fw: build(fw.nn, **{**kwargs, "dtype": getattr(fw, dtype)}))
     assert repr(pair[0]) == repr(pair[1])
     for step in range(3):
         # Shifted, scaled inputs so that running statistics move visibly.
@@ -69,7 +65,7 @@ def test_batchnorm_training_steps_then_eval(rng, case, options, dtype):
 def test_batchnorm_of_an_empty_batch(rng, dtype):
     """No samples in training: an empty output, zero weight and bias gradients, running statistics
     untouched but the batch counted, as in PyTorch."""
-    pair = module_pair(lambda fw: fw.nn.BatchNorm2d(3, dtype=getattr(fw, dtype)))
+    pair = randomized_module_pair(lambda fw: fw.nn.BatchNorm2d(3, dtype=getattr(fw, dtype)))
     check_against_torch(rng, run_module(pair), [random_array(rng, (0, 3, 4, 4), dtype)], dtype, modules=pair)
     assert_same_state(*pair, dtype=dtype)
 
@@ -139,7 +135,7 @@ LAYERNORM_CASES = {
 @pytest.mark.parametrize("case", sorted(LAYERNORM_CASES))
 def test_layernorm(rng, case, dtype, noncontiguous):
     build, shape = LAYERNORM_CASES[case]
-    pair = module_pair(lambda fw: build(fw.nn, dtype=getattr(fw, dtype)))
+    pair = randomized_module_pair(lambda fw: build(fw.nn, dtype=getattr(fw, dtype)))
     assert repr(pair[0]) == repr(pair[1])
     x = random_array(rng, shape, dtype, scale=3.0) + 1.0
     check_against_torch(rng, run_module(pair), [x], dtype, modules=pair, noncontiguous=noncontiguous)
@@ -158,7 +154,7 @@ GROUPNORM_CASES = {
 @pytest.mark.parametrize("case", sorted(GROUPNORM_CASES))
 def test_groupnorm(rng, case, dtype):
     build, shape = GROUPNORM_CASES[case]
-    pair = module_pair(lambda fw: build(fw.nn, dtype=getattr(fw, dtype)))
+    pair = randomized_module_pair(lambda fw: build(fw.nn, dtype=getattr(fw, dtype)))
     assert repr(pair[0]) == repr(pair[1])
     x = random_array(rng, shape, dtype, scale=2.0) - 0.5
     check_against_torch(rng, run_module(pair), [x], dtype, modules=pair, noncontiguous=len(shape) > 2)

@@ -5,8 +5,11 @@ All keep the input's shape. Each is written with stable Tensor operations: no br
 """
 import warnings
 
+import numpy
+
 import spindle
 from spindle.ops.fused import Gelu
+from spindle.ops.reduction import legacy_scalar_name
 
 from ._inplace import apply_maybe_inplace
 
@@ -14,6 +17,8 @@ __all__ = [
     "threshold", "relu", "relu_", "relu6", "leaky_relu", "elu", "selu", "celu", "gelu", "silu", "mish",
     "softplus", "logsigmoid", "hardtanh", "hardsigmoid", "hardswish", "sigmoid", "tanh", "softsign",
     "tanhshrink", "glu", "prelu", "softmax", "log_softmax", "softmin",
+    "threshold_", "hardtanh_", "leaky_relu_", "elu_", "selu_", "celu_", "hardshrink", "softshrink",
+    "rrelu", "rrelu_", "channel_shuffle", "gumbel_softmax",
 ]
 
 
@@ -24,9 +29,13 @@ def _stable_softplus(x):
     return m + (x - 2 * m).exp().log1p()
 
 
+def _thresholded(threshold, value):
+    return lambda x: spindle.where(x > threshold, x, value)
+
+
 def threshold(input, threshold, value, inplace=False):
     """``input`` where ``input > threshold``, else ``value``."""
-    return apply_maybe_inplace(lambda x: spindle.where(x > threshold, x, value), input, inplace)
+    return apply_maybe_inplace(_thresholded(threshold, value), input, inplace)
 
 
 def relu(input, inplace=False):
@@ -205,3 +214,96 @@ def softmin(input, dim=None, _stacklevel=3, dtype=None):
     if dtype is not None:
         input = input.to(dtype)
     return spindle.softmax(-input, dim)
+
+
+def threshold_(input, threshold, value):
+    """In-place :func:`threshold`."""
+    return apply_maybe_inplace(_thresholded(threshold, value), input, True)
+
+
+def hardtanh_(input, min_val=-1.0, max_val=1.0):
+    """In-place :func:`hardtanh`."""
+    return hardtanh(input, min_val, max_val, inplace=True)
+
+
+def leaky_relu_(input, negative_slope=0.01):
+    """In-place :func:`leaky_relu`."""
+    return leaky_relu(input, negative_slope, inplace=True)
+
+
+def elu_(input, alpha=1.0):
+    """In-place :func:`elu`."""
+    return elu(input, alpha, inplace=True)
+
+
+def selu_(input):
+    """In-place :func:`selu`."""
+    return selu(input, inplace=True)
+
+
+def celu_(input, alpha=1.0):
+    """In-place :func:`celu`."""
+    return celu(input, alpha, inplace=True)
+
+
+def hardshrink(input, lambd=0.5):
+    """x where ``|x| > lambd``, else 0 (gradient 1 outside [-lambd, lambd], 0 inside)."""
+    # Written as "inside -> 0" so that NaN (outside every interval) passes through, as in PyTorch.
+    return spindle.where((input >= -lambd) & (input <= lambd), 0.0, input)
+
+
+def softshrink(input, lambd=0.5):
+    """x - lambd above ``lambd``, x + lambd below ``-lambd``, 0 in between; ``lambd`` >= 0."""
+    if lambd < 0:
+        largest = float(numpy.finfo(input.dtype.numpy_dtype).max)
+        raise RuntimeError(
+            f"lambda must be in range [0, {largest:g}] for input dtype {legacy_scalar_name(input.dtype)}, but found {lambd:g}"
+        )
+    return input - input.clamp(-lambd, lambd)
+
+
+def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
+    """Randomized leaky ReLU: x for x > 0, else ``a * x``. In training each element draws its slope
+    ``a`` uniformly from [lower, upper] (from the default generator); otherwise ``a`` is the mean
+    slope ``(lower + upper) / 2``. Shape: any."""
+    if lower > upper:
+        raise RuntimeError("Lower bound should be less than or equal to the upper bound")
+    if not training:
+        return leaky_relu(input, (lower + upper) / 2, inplace)
+    slopes = spindle.empty(tuple(input.shape), dtype=input.dtype, device=input.device).uniform_(lower, upper)
+    return apply_maybe_inplace(lambda x: spindle.where(x > 0, x, x * slopes), input, inplace)
+
+
+def rrelu_(input, lower=1.0 / 8, upper=1.0 / 3, training=False):
+    """In-place :func:`rrelu`."""
+    return rrelu(input, lower, upper, training, inplace=True)
+
+
+def channel_shuffle(input, groups):
+    """Interleave the channels of ``input`` (N, C, *) in ``groups``: channel ``g * (C / groups) + i``
+    moves to ``i * groups + g``. Output has the input's shape."""
+    if input.dim() <= 2:
+        raise RuntimeError(f"channel_shuffle expects input with > 2 dims, but got input with sizes {list(input.shape)}")
+    if groups <= 0:
+        raise RuntimeError(f"Number of groups to divide channels in must be positive. Value of groups:{groups}")
+    channels = input.shape[1]
+    if channels % groups != 0:
+        raise RuntimeError(f"Number of channels must be divisible by groups. Got {channels} channels and {groups} groups.")
+    batch, spatial = input.shape[0], tuple(input.shape[2:])
+    grouped = input.reshape((batch, groups, channels // groups) + spatial)
+    return grouped.transpose(1, 2).reshape(tuple(input.shape))
+
+
+def gumbel_softmax(logits, tau=1, hard=False, eps=1e-10, dim=-1):
+    """Sample from the Gumbel-softmax distribution: ``softmax((logits + g) / tau)`` along ``dim`` with
+    ``g`` standard Gumbel noise. With ``hard`` the result is the one-hot of that sample's argmax, but
+    its gradient is the soft sample's (straight-through). Shape: the logits' shape."""
+    if eps != 1e-10:
+        warnings.warn("`eps` parameter is deprecated and has no effect.", stacklevel=2)
+    gumbels = -spindle.empty(tuple(logits.shape), dtype=logits.dtype, device=logits.device).exponential_().log()
+    soft = ((logits + gumbels) / tau).softmax(dim)
+    if not hard:
+        return soft
+    index = soft.max(dim, keepdim=True)[1]
+    one_hot = spindle.zeros(tuple(logits.shape), dtype=logits.dtype, device=logits.device).scatter_(dim, index, 1.0)
+    return one_hot - soft.detach() + soft

@@ -1,11 +1,15 @@
-"""Convolutions: ``F.conv1d``, ``F.conv2d``, ``F.conv_transpose1d``, ``F.conv_transpose2d``.
+"""Convolutions: ``F.conv1d``, ``F.conv2d``, ``F.conv3d`` and their transposed forms.
 
 They check their arguments as PyTorch does and run on the im2col ops of ``spindle.ops.convolution``;
-a 1-D convolution is a 2-D one of height 1. Input without a batch dim (C, *) is accepted as in PyTorch.
+a 1-D convolution is a 2-D one of height 1, and a 3-D one is a single 2-D one over depth windows folded
+into the batch (see ``_convolution3d``). Input without a batch dim (C, *) is accepted as in PyTorch.
 """
+import spindle
 from spindle.ops.convolution import Convolution, ConvolutionGeometry, ConvolutionTranspose
 
-__all__ = ["conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d"]
+from .padding import pad
+
+__all__ = ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d"]
 
 
 def expand_argument(value, count, name):
@@ -127,6 +131,9 @@ def _convolution(input, weight, bias, stride, padding, dilation, groups, dims, n
             f"({_sizes_text(extents)}). Kernel size can't be greater than actual input size"
         )
     output_size = [(size - extent) // step + 1 for size, extent, step in zip(padded, extents, stride)]
+    if dims == 3:
+        output = _convolution3d(x, weight, bias, stride, pads, dilation, groups, output_size[0])
+        return output if batched else output.squeeze(0)
     if dims == 1:
         x, weight = x.unsqueeze(2), weight.unsqueeze(2)
     geometry = ConvolutionGeometry(
@@ -154,10 +161,16 @@ def _convolution_transpose(input, weight, bias, stride, padding, output_padding,
     _check_non_negative(output_padding, "output_padding")
     _check_groups(groups, weight)
     if any(extra >= step and extra >= rate for extra, step, rate in zip(output_padding, stride, dilation)):
-        raise RuntimeError(
-            f"output padding must be smaller than either stride or dilation, but got output_padding: "
-            f"{list(output_padding)}, stride: {list(stride)}, dilation: {list(dilation)}"
-        )
+        if dims == 3:
+            # PyTorch's 3-D kernel words its message per axis.
+            got = " ".join(
+                f"{name}_{axis}: {value}"
+                for name, values in (("output_padding", output_padding), ("stride", stride), ("dilation", dilation))
+                for axis, value in zip(("depth", "height", "width"), values)
+            )
+        else:
+            got = f"output_padding: {list(output_padding)}, stride: {list(stride)}, dilation: {list(dilation)}"
+        raise RuntimeError(f"output padding must be smaller than either stride or dilation, but got {got}")
     if x.shape[1] != weight.shape[0]:
         raise RuntimeError(
             f"Given transposed=1, weight of size {list(weight.shape)}, expected input{list(x.shape)} to have "
@@ -176,6 +189,11 @@ def _convolution_transpose(input, weight, bias, stride, padding, output_padding,
             f"Given input size per channel: ({_sizes_text(input_size)}). Calculated output size per channel: "
             f"({_sizes_text(output_size)}). Output size is too small"
         )
+    if dims == 3:
+        output = _convolution_transpose3d(
+            x, weight, bias, stride, padding, output_padding, groups, dilation, output_size[0]
+        )
+        return output if batched else output.squeeze(0)
     if dims == 1:
         x, weight = x.unsqueeze(2), weight.unsqueeze(2)
     # The transposed convolution's output is the input of the convolution it transposes.
@@ -188,6 +206,67 @@ def _convolution_transpose(input, weight, bias, stride, padding, output_padding,
     if dims == 1:
         output = output.squeeze(2)
     return output if batched else output.squeeze(0)
+
+
+def _depth_windows_as_channels(x, kernel_depth, dilation, stride, output_depth, groups):
+    """The depth windows of ``x`` (N, C, D, H, W) folded for one 2-D convolution:
+    (N * output_depth, C * kernel_depth, H, W), where image (n, od) holds, for each group, its channels
+    at depth ``od * stride + k * dilation`` for every kernel offset k (channel order: group, k,
+    channel within the group), so that a (O, kernel_depth * C / groups, kh, kw) weight sees a 3-D window."""
+    batch, channels, _, height, width = x.shape
+    last = (output_depth - 1) * stride + 1
+    windows = [x[:, :, k * dilation:k * dilation + last:stride] for k in range(kernel_depth)]
+    stacked = spindle.stack(windows, 2).reshape(
+        batch, groups, channels // groups, kernel_depth, output_depth, height, width
+    )
+    return stacked.permute(0, 4, 1, 3, 2, 5, 6).reshape(batch * output_depth, channels * kernel_depth, height, width)
+
+
+def _unfold_depth(output, batch, output_depth):
+    """(N * OD, C, H, W) images back to the volume (N, C, OD, H, W)."""
+    channels, height, width = output.shape[1:]
+    return output.reshape(batch, output_depth, channels, height, width).permute(0, 2, 1, 3, 4)
+
+
+def _convolution3d(x, weight, bias, stride, pads, dilation, groups, output_depth):
+    """``conv3d`` of checked arguments: ``x`` (N, C, D, H, W) is zero-padded, its depth windows are
+    folded into the batch and the kernel depth into the channels, and one ``conv2d`` does the rest
+    (gradients flow through it and the views, so no op of its own is needed)."""
+    if any(before or after for before, after in pads):
+        x = pad(x, [amount for pair in reversed(pads) for amount in pair])
+    out_channels, group_channels, kernel_depth, kernel_height, kernel_width = weight.shape
+    images = _depth_windows_as_channels(x, kernel_depth, dilation[0], stride[0], output_depth, groups)
+    planar_weight = weight.permute(0, 2, 1, 3, 4).reshape(
+        out_channels, kernel_depth * group_channels, kernel_height, kernel_width
+    )
+    output = conv2d(images, planar_weight, bias, stride[1:], 0, dilation[1:], groups)
+    return _unfold_depth(output, x.shape[0], output_depth)
+
+
+def _convolution_transpose3d(x, weight, bias, stride, padding, output_padding, groups, dilation, output_depth):
+    """``conv_transpose3d`` of checked arguments. Along depth a transposed convolution is a plain
+    convolution with the kernel flipped, over the input with ``stride - 1`` zeros between its slices and
+    ``dilation * (k - 1) - padding`` zeros before (negative: cropped); that depth convolution folds into
+    the batch as in ``_convolution3d``, and one ``conv_transpose2d`` does the height and width."""
+    batch, in_channels, depth, height, width = x.shape
+    _, group_out_channels, kernel_depth, kernel_height, kernel_width = weight.shape
+    if stride[0] > 1:
+        spread = spindle.stack([x] + [spindle.zeros_like(x)] * (stride[0] - 1), 3)
+        x = spread.reshape(batch, in_channels, depth * stride[0], height, width)[:, :, :(depth - 1) * stride[0] + 1]
+    before = dilation[0] * (kernel_depth - 1) - padding[0]
+    after = before + output_padding[0]
+    x = pad(x, (0, 0, 0, 0, before, after))
+    images = _depth_windows_as_channels(x, kernel_depth, dilation[0], 1, output_depth, groups)
+    planar_weight = (
+        weight.flip(2)
+        .reshape(groups, in_channels // groups, group_out_channels, kernel_depth, kernel_height, kernel_width)
+        .permute(0, 3, 1, 2, 4, 5)
+        .reshape(in_channels * kernel_depth, group_out_channels, kernel_height, kernel_width)
+    )
+    output = conv_transpose2d(
+        images, planar_weight, bias, stride[1:], padding[1:], output_padding[1:], groups, dilation[1:]
+    )
+    return _unfold_depth(output, batch, output_depth)
 
 
 def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
@@ -203,6 +282,14 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     ints or pairs; ``padding`` may also be 'valid' or 'same' (stride 1). Output (N, C_out, H_out, W_out),
     H_out = (H + 2 * padding - dilation * (kh - 1) - 1) // stride + 1."""
     return _convolution(input, weight, bias, stride, padding, dilation, groups, 2, "conv2d")
+
+
+def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """3-D convolution (cross-correlation) of ``input`` (N, C_in, D, H, W) or (C_in, D, H, W) with
+    ``weight`` (C_out, C_in / groups, kd, kh, kw), plus ``bias`` (C_out,). ``stride``, ``padding`` and
+    ``dilation`` are ints or triples; ``padding`` may also be 'valid' or 'same' (stride 1). Output
+    (N, C_out, D_out, H_out, W_out), D_out = (D + 2 * padding - dilation * (kd - 1) - 1) // stride + 1."""
+    return _convolution(input, weight, bias, stride, padding, dilation, groups, 3, "conv3d")
 
 
 def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
@@ -221,4 +308,14 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
     H_out = (H - 1) * stride - 2 * padding + dilation * (kh - 1) + output_padding + 1."""
     return _convolution_transpose(
         input, weight, bias, stride, padding, output_padding, groups, dilation, 2, "conv_transpose2d"
+    )
+
+
+def conv_transpose3d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
+    """3-D transposed convolution (the gradient of ``conv3d`` with respect to its input) of ``input``
+    (N, C_in, D, H, W) or (C_in, D, H, W) with ``weight`` (C_in, C_out / groups, kd, kh, kw), plus
+    ``bias`` (C_out,). Output (N, C_out, D_out, H_out, W_out),
+    D_out = (D - 1) * stride - 2 * padding + dilation * (kd - 1) + output_padding + 1."""
+    return _convolution_transpose(
+        input, weight, bias, stride, padding, output_padding, groups, dilation, 3, "conv_transpose3d"
     )

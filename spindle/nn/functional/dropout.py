@@ -1,11 +1,15 @@
-"""Dropout: ``F.dropout`` (element-wise) and ``F.dropout1d/2d/3d`` (whole channels)."""
+"""Dropout: ``F.dropout`` (element-wise), ``F.dropout1d/2d/3d`` (whole channels), and the alpha
+dropouts of self-normalizing networks (``F.alpha_dropout``, ``F.feature_alpha_dropout``)."""
 import warnings
 
 import spindle
 
 from ._inplace import apply_maybe_inplace
 
-__all__ = ["dropout", "dropout1d", "dropout2d", "dropout3d"]
+__all__ = ["dropout", "dropout1d", "dropout2d", "dropout3d", "alpha_dropout", "feature_alpha_dropout"]
+
+# The negative saturation value of SELU, -scale * alpha: what alpha dropout sets dropped units to.
+_SELU_NEGATIVE_SATURATION = 1.7580993408473766
 
 
 def _check_probability(p):
@@ -93,3 +97,37 @@ def dropout3d(input, p=0.5, training=True, inplace=False):
             stacklevel=2,
         )
     return _unbatched_feature_dropout(input, p, training, inplace, batched=input.dim() == 5)
+
+
+def _alpha_drop(input, p, training, inplace, per_channel):
+    """Set entries (one draw per element, or per (sample, channel) when ``per_channel``) to
+    SELU's saturation value with probability ``p``, then apply the affine map ``a * x + b`` that
+    restores zero mean and unit variance, as PyTorch does."""
+    _check_probability(p)
+    if not training or p == 0.0 or input.numel() == 0:
+        return input
+    if p == 1.0:
+        return apply_maybe_inplace(lambda x: x * 0.0, input, inplace)
+    mask_shape = tuple(input.shape)
+    if per_channel:
+        if input.dim() < 2:
+            raise RuntimeError("Feature dropout requires at least 2 dimensions in the input")
+        mask_shape = mask_shape[:2] + (1,) * (input.dim() - 2)
+    keep = (spindle.rand(mask_shape, dtype=input.dtype, device=input.device) >= p).to(input.dtype)
+    scale = ((_SELU_NEGATIVE_SATURATION ** 2 * p + 1) * (1 - p)) ** -0.5
+    # Kept entries: scale * x + scale * alpha * p; dropped ones: -scale * alpha + scale * alpha * p.
+    shift = (keep - 1) * (_SELU_NEGATIVE_SATURATION * scale) + _SELU_NEGATIVE_SATURATION * scale * p
+    multiplier = keep * scale
+    return apply_maybe_inplace(lambda x: x * multiplier + shift, input, inplace)
+
+
+def alpha_dropout(input, p=0.5, training=False, inplace=False):
+    """Alpha dropout (for SELU networks): in training, each element is replaced with probability ``p``
+    by SELU's negative saturation, and the result is rescaled to keep the input's mean and variance;
+    the identity otherwise (note ``training`` defaults to False). Shape: any."""
+    return _alpha_drop(input, p, training, inplace, per_channel=False)
+
+
+def feature_alpha_dropout(input, p=0.5, training=False, inplace=False):
+    """Alpha dropout of whole channels of (N, C, *) input: one draw per (sample, channel)."""
+    return _alpha_drop(input, p, training, inplace, per_channel=True)

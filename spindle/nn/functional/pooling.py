@@ -1,27 +1,41 @@
-"""Pooling: max and average pooling over sliding windows (1-D and 2-D), and adaptive pooling.
+"""Pooling: max and average pooling over sliding windows (1-D, 2-D and 3-D), and adaptive pooling.
 
 Sliding-window pooling runs on the ops of ``spindle.ops.pooling`` (one strided array operation per
 kernel offset); a 1-D pooling is a 2-D one of height 1. Adaptive pooling, whose windows vary in size,
 is written with Tensor operations: average pooling as two matrix products with averaging matrices,
-max pooling as a gather of every window followed by a max.
+max pooling as a gather of every window followed by a max. A 3-D pooling is separable (a 3-D window
+is a depth range of height-width windows): it pools each depth slice in 2-D, then along depth in 1-D.
 """
+import math
+
 import spindle
 from spindle.ops.convolution import ConvolutionGeometry
 from spindle.ops.pooling import MaxPool, WindowSum
+from spindle.ops.reduction import legacy_scalar_name
 
 __all__ = [
     "max_pool1d",
     "max_pool2d",
+    "max_pool3d",
     "max_pool1d_with_indices",
     "max_pool2d_with_indices",
+    "max_pool3d_with_indices",
     "avg_pool1d",
     "avg_pool2d",
+    "avg_pool3d",
     "adaptive_avg_pool1d",
     "adaptive_avg_pool2d",
+    "adaptive_avg_pool3d",
     "adaptive_max_pool1d",
     "adaptive_max_pool2d",
+    "adaptive_max_pool3d",
+    "lp_pool1d",
+    "lp_pool2d",
+    "max_unpool1d",
+    "max_unpool2d",
     "adaptive_max_pool1d_with_indices",
     "adaptive_max_pool2d_with_indices",
+    "adaptive_max_pool3d_with_indices",
 ]
 
 
@@ -104,10 +118,70 @@ def _from_planes(y, dims, batched):
     return y if batched else y.squeeze(0)
 
 
+def _split_geometry(geometry):
+    """A checked 3-D window geometry as (depth geometry, as a 1-D one of height 1; height-width one)."""
+    def depth(values, fill):
+        return (fill, values[0])
+
+    def planes(values):
+        return tuple(values[1:])
+
+    fields = (geometry.input_size, geometry.output_size, geometry.kernel_size, geometry.stride, geometry.dilation)
+    depth_geometry = ConvolutionGeometry(*(depth(values, 1) for values in fields), depth(geometry.padding, (0, 0)))
+    plane_geometry = ConvolutionGeometry(*(planes(values) for values in fields), planes(geometry.padding))
+    return depth_geometry, plane_geometry
+
+
+def _max_pooling(geometry, return_indices):
+    """Max pooling of (N, C, H, W) planes over ``geometry``: its values, or (values, indices)."""
+    if return_indices:
+        return lambda planes: MaxPool.values_and_indices(planes, geometry)
+    return lambda planes: MaxPool.apply(planes, geometry)
+
+
+def _without_batch(result, batched):
+    """``result`` (a tensor or a tuple of them) without the batch dim that unbatched input was given."""
+    if batched:
+        return result
+    return tuple(part.squeeze(0) for part in result) if isinstance(result, tuple) else result.squeeze(0)
+
+
+def _pool_separably(x, pool_planes, pool_depth, return_indices):
+    """A 3-D pooling of ``x`` (N, C, D, H, W) as ``pool_planes`` of every depth slice, (N, C', H, W)
+    -> (N, C', OH, OW), followed by ``pool_depth`` along depth, given as planes of height 1,
+    (N, C', 1, D) -> (N, C', 1, OD). Each returns its values, or (values, int64 flat indices) when
+    ``return_indices``; the result's indices are then d * H * W + h * W + w, as PyTorch's."""
+    batch, channels, depth, height, width = x.shape
+    pooled = pool_planes(x.reshape(batch, channels * depth, height, width))
+    plane_values, plane_indices = pooled if return_indices else (pooled, None)
+    output_height, output_width = plane_values.shape[2:]
+    lines = plane_values.reshape(batch, channels, depth, output_height, output_width).permute(0, 1, 3, 4, 2)
+    pooled = pool_depth(lines.reshape(batch, channels * output_height * output_width, 1, depth))
+    depth_values, depth_indices = pooled if return_indices else (pooled, None)
+
+    def as_volume(lines):
+        output_depth = lines.shape[-1]
+        return lines.reshape(batch, channels, output_height, output_width, output_depth).permute(0, 1, 4, 2, 3)
+
+    values = as_volume(depth_values)
+    if not return_indices:
+        return values
+    depth_indices = as_volume(depth_indices)
+    plane_indices = plane_indices.reshape(batch, channels, depth, output_height, output_width)
+    return values, depth_indices * (height * width) + plane_indices.gather(2, depth_indices)
+
+
 def _max_pool(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices, dims):
     function = f"max_pool{dims}d"
     x, batched = _check_input(input, dims, function)
     geometry = _window_geometry(x, kernel_size, stride, padding, dilation, ceil_mode, dims, function)
+    if dims == 3:
+        depth_geometry, plane_geometry = _split_geometry(geometry)
+        pooled = _pool_separably(
+            x, _max_pooling(plane_geometry, return_indices), _max_pooling(depth_geometry, return_indices),
+            return_indices,
+        )
+        return _without_batch(pooled, batched)
     planes = _as_planes(x, dims)
     if not return_indices:
         return _from_planes(MaxPool.apply(planes, geometry), dims, batched)
@@ -130,6 +204,14 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     return _max_pool(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices, 2)
 
 
+def max_pool3d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
+    """Max over ``kernel_size`` windows of ``input`` (N, C, D, H, W) or (C, D, H, W), every ``stride``
+    (default: ``kernel_size``) voxels, with ``padding`` (never chosen) and ``dilation``; ``ceil_mode``
+    keeps partial windows at the end. Output (N, C, D_out, H_out, W_out), plus the int64 flat indices
+    (d * H * W + h * W + w) of the maxima in each input volume when ``return_indices``."""
+    return _max_pool(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices, 3)
+
+
 def max_pool1d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
                             return_indices=False):
     return _max_pool(input, kernel_size, stride, padding, dilation, ceil_mode, True, 1)
@@ -138,6 +220,11 @@ def max_pool1d_with_indices(input, kernel_size, stride=None, padding=0, dilation
 def max_pool2d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
                             return_indices=False):
     return _max_pool(input, kernel_size, stride, padding, dilation, ceil_mode, True, 2)
+
+
+def max_pool3d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+                            return_indices=False):
+    return _max_pool(input, kernel_size, stride, padding, dilation, ceil_mode, True, 3)
 
 
 def _window_counts(geometry, axis, count_include_pad):
@@ -153,24 +240,41 @@ def _window_counts(geometry, axis, count_include_pad):
     return counts
 
 
+def _average(sums, divisor):
+    """``sums / divisor``, rounded toward zero for integer sums (as PyTorch's integer pooling)."""
+    return sums / divisor if sums.is_floating_point() else spindle.div(sums, divisor, rounding_mode="trunc")
+
+
 def _avg_pool(input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override, dims):
     function = f"avg_pool{dims}d"
     x, batched = _check_input(input, dims, function)
-    if not x.is_floating_point():
+    # PyTorch averages integer volumes (rounding toward zero), but not integer images or lines.
+    if not x.is_floating_point() and (dims != 3 or x.dtype == spindle.bool):
         raise RuntimeError(f'"{function}" not implemented for \'{x.dtype}\'')
     geometry = _window_geometry(x, kernel_size, stride, padding, 1, ceil_mode, dims, function)
-    sums = WindowSum.apply(_as_planes(x, dims), geometry)
+    if dims == 3:
+        depth_geometry, plane_geometry = _split_geometry(geometry)
+        sums = _pool_separably(
+            x, lambda planes: WindowSum.apply(planes, plane_geometry),
+            lambda planes: WindowSum.apply(planes, depth_geometry), False,
+        )
+    else:
+        sums = _from_planes(WindowSum.apply(_as_planes(x, dims), geometry), dims, True)
     if divisor_override is not None:
         if divisor_override == 0:
             raise RuntimeError("divisor must be not zero")
-        return _from_planes(sums / divisor_override, dims, batched)
-    rows = _window_counts(geometry, 0, count_include_pad)
-    columns = _window_counts(geometry, 1, count_include_pad)
-    if len(set(rows)) == 1 and len(set(columns)) == 1:
-        divisor = rows[0] * columns[0]
+        return _without_batch(_average(sums, divisor_override), batched)
+    # The window size is separable too: the product of the per-dim counts.
+    counts = [_window_counts(geometry, axis, count_include_pad) for axis in range(len(geometry.kernel_size))]
+    if all(len(set(axis_counts)) == 1 for axis_counts in counts):
+        divisor = math.prod(axis_counts[0] for axis_counts in counts)
     else:
-        divisor = spindle.tensor([[row * column for column in columns] for row in rows], dtype=x.dtype, device=x.device)
-    return _from_planes(sums / divisor, dims, batched)
+        divisor = spindle.ones((), dtype=x.dtype, device=x.device)
+        for axis, axis_counts in enumerate(counts):
+            shape = [1] * len(counts)
+            shape[axis] = len(axis_counts)
+            divisor = divisor * spindle.tensor(axis_counts, dtype=x.dtype, device=x.device).reshape(shape)
+    return _without_batch(_average(sums, divisor), batched)
 
 
 def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
@@ -179,12 +283,122 @@ def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False, coun
     return _avg_pool(input, kernel_size, stride, padding, ceil_mode, count_include_pad, None, 1)
 
 
+def avg_pool3d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
+               divisor_override=None):
+    """Mean over ``kernel_size`` windows of ``input`` (N, C, D, H, W) or (C, D, H, W), every ``stride``
+    (default: ``kernel_size``) voxels; zero ``padding`` counts in the mean when ``count_include_pad``,
+    and ``divisor_override`` replaces the window size as divisor. Output (N, C, D_out, H_out, W_out)."""
+    return _avg_pool(input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override, 3)
+
+
 def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
                divisor_override=None):
     """Mean over ``kernel_size`` windows of ``input`` (N, C, H, W) or (C, H, W), every ``stride`` (default:
     ``kernel_size``) pixels; zero ``padding`` counts in the mean when ``count_include_pad``, and
     ``divisor_override`` replaces the window size as divisor. Output (N, C, H_out, W_out)."""
     return _avg_pool(input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override, 2)
+
+
+def _lp_pool(input, norm_type, kernel_size, stride, ceil_mode, dims):
+    max_pool, avg_pool = (max_pool1d, avg_pool1d) if dims == 1 else (max_pool2d, avg_pool2d)
+    if norm_type == math.inf:
+        return max_pool(input.abs(), kernel_size, stride, 0, 1, ceil_mode)
+    if norm_type == -math.inf:
+        return -max_pool(-input.abs(), kernel_size, stride, 0, 1, ceil_mode)
+    means = avg_pool(input.pow(norm_type), kernel_size, stride, 0, ceil_mode)
+    window = math.prod(_expand(kernel_size, dims, "kernel_size", f"lp_pool{dims}d"))
+    # PyTorch's form: the relu makes the gradient zero where a window's sum of powers is zero.
+    return (means.sign() * means.abs().relu()).mul(window).pow(1.0 / norm_type)
+
+
+def lp_pool1d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
+    """Power-average pooling of (N, C, L) or (C, L) input: ``(sum of x**p over each window) ** (1/p)``
+    with ``p = norm_type`` (inf: max of |x|), windows of ``kernel_size`` every ``stride`` positions."""
+    return _lp_pool(input, norm_type, kernel_size, stride, ceil_mode, 1)
+
+
+def lp_pool2d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
+    """Power-average pooling of (N, C, H, W) or (C, H, W) input: ``(sum of x**p over each window) **
+    (1/p)`` with ``p = norm_type`` (inf: max of |x|). Output (N, C, H_out, W_out) as for avg_pool2d."""
+    return _lp_pool(input, norm_type, kernel_size, stride, ceil_mode, 2)
+
+
+def _unpool_output_size(input, kernel_size, stride, padding, output_size):
+    """The spatial size of max-unpooling's output: the default inverts the pooling's size formula;
+    an explicit ``output_size`` (spatial, or with N and C in front) must lie within a stride of it."""
+    dims = len(kernel_size)
+    default = [(input.shape[-dims + d] - 1) * stride[d] + kernel_size[d] - 2 * padding[d] for d in range(dims)]
+    if output_size is None:
+        sizes = default
+    else:
+        if len(output_size) == dims + 2:
+            output_size = output_size[2:]
+        if len(output_size) != dims:
+            raise ValueError(
+                f"output_size should be a sequence containing {dims} or {dims + 2} elements, but it has a length "
+                f"of '{len(output_size)}'"
+            )
+        for d in range(dims):
+            low, high = default[d] - stride[d], default[d] + stride[d]
+            if not low < output_size[d] < high:
+                raise ValueError(f'invalid output_size "{output_size}" (dim {d} must be between {low} and {high})')
+        sizes = output_size
+    for d, size in enumerate(sizes):
+        if size < 0:
+            raise ValueError(
+                f"max_unpooling: output_size must contain non-negative spatial dimensions, but got "
+                f"output_size[{d}]={size}"
+            )
+    return tuple(int(size) for size in sizes)
+
+
+def _max_unpool(input, indices, kernel_size, stride, padding, output_size, dims):
+    function = f"max_unpool{dims}d"
+    kernel_size = _expand(kernel_size, dims, "kernel_size", function)
+    stride = kernel_size if stride is None else _expand(stride, dims, "stride", function)
+    padding = _expand(padding, dims, "padding", function)
+    sizes = _unpool_output_size(input, kernel_size, stride, padding, output_size)
+    # PyTorch runs the 1-D form as the 2-D one on (..., L, 1): its messages count that extra dim.
+    extra = (1,) if dims == 1 else ()
+    if input.dim() not in (dims + 1, dims + 2):
+        raise RuntimeError(
+            f"Input to max_unpooling2d should be a 3d or 4d Tensor, but got a tensor with {input.dim() + len(extra)} "
+            "dimensions."
+        )
+    if indices.dtype != spindle.int64:
+        raise RuntimeError(f"elements in indices should be type int64 but got: {legacy_scalar_name(indices.dtype)}")
+    if tuple(indices.shape) != tuple(input.shape):
+        raise RuntimeError(
+            "Expected shape of indices to be same as that of the input tensor "
+            f"({list(input.shape) + list(extra)}) but got indices tensor with shape: {list(indices.shape) + list(extra)}"
+        )
+    batched = input.dim() == dims + 2
+    x, positions = (input, indices) if batched else (input.unsqueeze(0), indices.unsqueeze(0))
+    batch, channels, plane = x.shape[0], x.shape[1], math.prod(sizes)
+    positions = positions.reshape(batch, channels, -1)
+    invalid = (positions < 0) | (positions >= plane)
+    if bool(invalid.any()):
+        raise RuntimeError(
+            f"Found an invalid max index: {positions[invalid][0].item()} (output volumes are of size "
+            f"{'x'.join(str(size) for size in sizes + extra)})"
+        )
+    output = spindle.zeros(batch, channels, plane, dtype=x.dtype, device=x.device)
+    output = output.scatter(2, positions, x.reshape(batch, channels, -1)).reshape((batch, channels) + sizes)
+    return output if batched else output.squeeze(0)
+
+
+def max_unpool1d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    """Partial inverse of ``max_pool1d``: each value of ``input`` (N, C, L) or (C, L) goes to position
+    ``indices`` (from ``max_pool1d(..., return_indices=True)``) of a zero output (N, C, L_out), where
+    ``L_out = (L - 1) * stride - 2 * padding + kernel_size`` unless ``output_size`` says otherwise."""
+    return _max_unpool(input, indices, kernel_size, stride, padding, output_size, 1)
+
+
+def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    """Partial inverse of ``max_pool2d``: each value of ``input`` (N, C, H, W) or (C, H, W) goes to the
+    flat position ``indices`` (row * W_out + column) of a zero output (N, C, H_out, W_out), sized by
+    inverting the pooling's size formula unless ``output_size`` is given."""
+    return _max_unpool(input, indices, kernel_size, stride, padding, output_size, 2)
 
 
 def _adaptive_output_size(output_size, input_size, dims, function):
@@ -242,6 +456,13 @@ def adaptive_avg_pool2d(input, output_size):
     return _adaptive_avg_pool(input, output_size, 2)
 
 
+def adaptive_avg_pool3d(input, output_size):
+    """Mean over an ``output_size`` (an int, a triple, None keeping the input's size) grid of windows
+    tiling ``input`` (N, C, D, H, W) or (C, D, H, W); along each dim window i spans
+    [floor(i * size / out), ceil((i + 1) * size / out)). Output (N, C, *output_size)."""
+    return _adaptive_avg_pool(input, output_size, 3)
+
+
 def _gather_positions(windows):
     """Each window's pixel positions padded to the longest window by repeating its last pixel (which
     leaves a maximum unchanged): a list of lists, one per window."""
@@ -259,9 +480,17 @@ def _adaptive_max_pool(input, output_size, return_indices, dims):
             f"{list(input.shape)}"
         )
     batched = input.dim() == dims + 2
+    sizes = _adaptive_output_size(output_size, tuple(input.shape[-dims:]), dims, function)
+    if dims == 3:
+        pooled = _pool_separably(
+            input if batched else input.unsqueeze(0),
+            lambda planes: _adaptive_max_pool(planes, sizes[1:], return_indices, 2),
+            lambda planes: _adaptive_max_pool(planes, (1, sizes[0]), return_indices, 2),
+            return_indices,
+        )
+        return _without_batch(pooled, batched)
     x = _as_planes(input if batched else input.unsqueeze(0), dims)
     height, width = x.shape[2], x.shape[3]
-    sizes = _adaptive_output_size(output_size, tuple(input.shape[-dims:]), dims, function)
     output_height, output_width = (1,) + sizes if dims == 1 else sizes
     rows = _gather_positions(_adaptive_windows(height, output_height))
     columns = _gather_positions(_adaptive_windows(width, output_width))
@@ -301,9 +530,20 @@ def adaptive_max_pool2d(input, output_size, return_indices=False):
     return _adaptive_max_pool(input, output_size, return_indices, 2)
 
 
+def adaptive_max_pool3d(input, output_size, return_indices=False):
+    """Max over the ``output_size`` grid of windows tiling ``input`` (N, C, D, H, W) or (C, D, H, W) (the
+    windows of ``adaptive_avg_pool3d``), plus the int64 flat indices (d * H * W + h * W + w) of the
+    maxima when ``return_indices``. Output (N, C, *output_size)."""
+    return _adaptive_max_pool(input, output_size, return_indices, 3)
+
+
 def adaptive_max_pool1d_with_indices(input, output_size, return_indices=False):
     return _adaptive_max_pool(input, output_size, True, 1)
 
 
 def adaptive_max_pool2d_with_indices(input, output_size, return_indices=False):
     return _adaptive_max_pool(input, output_size, True, 2)
+
+
+def adaptive_max_pool3d_with_indices(input, output_size, return_indices=False):
+    return _adaptive_max_pool(input, output_size, True, 3)

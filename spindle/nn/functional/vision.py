@@ -1,5 +1,6 @@
 """Resampling and patch functions for images: ``F.interpolate`` (and the ``upsample`` aliases),
-``F.pixel_shuffle``/``F.pixel_unshuffle``, ``F.unfold``/``F.fold`` (im2col and col2im).
+``F.pixel_shuffle``/``F.pixel_unshuffle``, ``F.unfold``/``F.fold`` (im2col and col2im), and the
+spatial-transformer pair ``F.affine_grid``/``F.grid_sample``.
 
 Interpolation is separable: along each spatial dim, output position i reads input positions computed
 as PyTorch computes them (in the input's floating dtype, so rounding matches), gathered with
@@ -23,6 +24,8 @@ __all__ = [
     "pixel_unshuffle",
     "unfold",
     "fold",
+    "affine_grid",
+    "grid_sample",
 ]
 
 _MODES = ("nearest", "nearest-exact", "linear", "bilinear", "area")
@@ -279,3 +282,154 @@ def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
         )
     output = Fold.apply(columns, geometry)
     return output if batched else output.squeeze(0)
+
+
+def _warn_align_corners_default():
+    warnings.warn(
+        "Default grid_sample and affine_grid behavior has changed to align_corners=False since 1.3.0. Please "
+        "specify align_corners=True if the old behavior is desired. See the documentation of grid_sample for "
+        "details.",
+        stacklevel=3,
+    )
+
+
+def _grid_coordinates(steps, align_corners, like):
+    """The normalized coordinates in [-1, 1] of ``steps`` pixel centres (corners with ``align_corners``)."""
+    if steps == 1:
+        return spindle.zeros(1, dtype=like.dtype, device=like.device)
+    coordinates = spindle.linspace(-1.0, 1.0, steps, dtype=like.dtype, device=like.device)
+    return coordinates if align_corners else coordinates * ((steps - 1) / steps)
+
+
+def affine_grid(theta, size, align_corners=None):
+    """The sampling grid of a batch of affine maps ``theta`` (N, 2, 3) for an output of ``size``
+    (N, C, H, W): (N, H, W, 2) normalized (x, y) source positions for ``grid_sample``; (N, 3, 4) and
+    (N, C, D, H, W) give a 3-D grid (N, D, H, W, 3)."""
+    if align_corners is None:
+        _warn_align_corners_default()
+        align_corners = False
+    if not theta.is_floating_point():
+        raise ValueError(f"Expected theta to have floating point type, but got {theta.dtype}")
+    if len(size) not in (4, 5):
+        raise NotImplementedError(
+            "affine_grid only supports 4D and 5D sizes, for 2D and 3D affine transforms, respectively. "
+            f"Got size {size}."
+        )
+    spatial_dims = len(size) - 2
+    if theta.dim() != 3 or tuple(theta.shape[-2:]) != (spatial_dims, spatial_dims + 1):
+        raise ValueError(
+            f"Expected a batch of {spatial_dims}D affine matrices of shape Nx{spatial_dims}x{spatial_dims + 1} "
+            f"for size {size}. Got {theta.shape}."
+        )
+    spatial_size = list(size[2:])
+    if align_corners and min(spatial_size) == 1:
+        warnings.warn(
+            "Since version 1.3.0, affine_grid behavior has changed for unit-size grids when align_corners=True. "
+            "This is not an intended use case of affine_grid. See the documentation of affine_grid for details.",
+            stacklevel=2,
+        )
+    elif min(size) <= 0:
+        raise ValueError(f"Expected non-zero, positive output size. Got {size}")
+    # Homogeneous source positions (x, y[, z], 1), x varying along the last dim.
+    axes = [_grid_coordinates(steps, align_corners, theta) for steps in reversed(spatial_size)]
+    columns = []
+    for position, coordinates in enumerate(axes):
+        shape = [1] * spatial_dims
+        shape[spatial_dims - 1 - position] = coordinates.shape[0]
+        columns.append(coordinates.reshape(shape).expand(spatial_size))
+    columns.append(spindle.ones(spatial_size, dtype=theta.dtype, device=theta.device))
+    base = spindle.stack(columns, -1).reshape(1, -1, spatial_dims + 1)
+    grid = base @ theta.transpose(1, 2)
+    return grid.reshape([size[0]] + spatial_size + [spatial_dims])
+
+
+def _reflect(coordinates, twice_low, twice_high):
+    """Reflect ``coordinates`` off the bounds ``twice_low / 2`` and ``twice_high / 2`` until they lie
+    between them (PyTorch's ``reflect_coordinates``)."""
+    if twice_low == twice_high:
+        return coordinates * 0
+    low, span = twice_low / 2, (twice_high - twice_low) / 2
+    distance = (coordinates - low).abs()
+    extra = distance.fmod(span)
+    flips = (distance / span).floor().detach()
+    return spindle.where(flips.remainder(2) == 0, extra + low, span - extra + low)
+
+
+def _source_coordinates(normalized, size, padding_mode, align_corners):
+    """Pixel coordinates of normalized grid values along a dim of ``size`` pixels, after the border or
+    reflection rule of ``padding_mode`` (zeros leaves them, to be masked later)."""
+    if align_corners:
+        coordinates = (normalized + 1) / 2 * (size - 1)
+    else:
+        coordinates = ((normalized + 1) * size - 1) / 2
+    if padding_mode == "reflection":
+        if align_corners:
+            coordinates = _reflect(coordinates, 0, 2 * (size - 1))
+        else:
+            coordinates = _reflect(coordinates, -1, 2 * size - 1)
+    if padding_mode in ("border", "reflection"):
+        coordinates = coordinates.clamp(0, size - 1)
+    return coordinates
+
+
+def _gather_pixels(planes, rows, columns, height, width):
+    """Values of ``planes`` (N, C, H * W) at integer pixel positions ``rows``/``columns`` (N, P), zero
+    where a position falls outside the image: (N, C, P)."""
+    inside = (rows >= 0) & (rows < height) & (columns >= 0) & (columns < width)
+    flat = (rows.clamp(0, height - 1) * width + columns.clamp(0, width - 1)).long()
+    flat = flat.unsqueeze(1).expand(planes.shape[0], planes.shape[1], flat.shape[-1])
+    return planes.gather(2, flat) * inside.unsqueeze(1).to(planes.dtype)
+
+
+def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corners=None):
+    """Sample ``input`` (N, C, H, W) at the normalized positions ``grid`` (N, H_out, W_out, 2), with
+    x = -1 the left edge and y = -1 the top edge (pixel centres of the edge pixels with
+    ``align_corners``, their outer edges otherwise). ``mode``: bilinear or nearest; positions outside
+    read zeros, the border, or the reflected image (``padding_mode``). Output (N, C, H_out, W_out);
+    differentiable in ``input`` and (bilinear) ``grid``."""
+    if mode not in ("bilinear", "nearest", "bicubic"):
+        raise ValueError(
+            f"nn.functional.grid_sample(): expected mode to be 'bilinear', 'nearest' or 'bicubic', but got: '{mode}'"
+        )
+    if padding_mode not in ("zeros", "border", "reflection"):
+        raise ValueError(
+            "nn.functional.grid_sample(): expected padding_mode to be 'zeros', 'border', or 'reflection', "
+            f"but got: '{padding_mode}'"
+        )
+    if align_corners is None:
+        _warn_align_corners_default()
+        align_corners = False
+    if input.dim() != grid.dim():
+        raise RuntimeError(
+            f"grid_sampler(): expected {input.dim()}D input and grid with same number of dimensions, but got input "
+            f"with sizes {list(input.shape)} and grid with sizes {list(grid.shape)}"
+        )
+    if input.dim() != 4 or mode == "bicubic":
+        raise NotImplementedError("grid_sample: only 4-D input with bilinear or nearest mode is supported")
+    if input.shape[0] != grid.shape[0]:
+        raise RuntimeError(
+            "grid_sampler(): expected grid and input to have same batch size, but got input with sizes "
+            f"{list(input.shape)} and grid with sizes {list(grid.shape)}"
+        )
+    if grid.shape[-1] != 2:
+        raise RuntimeError(
+            f"grid_sampler(): expected grid to have size 2 in last dimension, but got grid with sizes {list(grid.shape)}"
+        )
+    batch, channels, height, width = input.shape
+    output_height, output_width = grid.shape[1], grid.shape[2]
+    flat_grid = grid.reshape(batch, -1, 2)
+    x = _source_coordinates(flat_grid[..., 0], width, padding_mode, align_corners)
+    y = _source_coordinates(flat_grid[..., 1], height, padding_mode, align_corners)
+    planes = input.reshape(batch, channels, height * width)
+    if mode == "nearest":
+        # round() rounds halves to even, as PyTorch's nearbyint does.
+        output = _gather_pixels(planes, y.detach().round(), x.detach().round(), height, width)
+    else:
+        left, top = x.detach().floor(), y.detach().floor()
+        right_weight, bottom_weight = x - left, y - top
+        output = 0
+        for row, row_weight in ((top, 1 - bottom_weight), (top + 1, bottom_weight)):
+            for column, column_weight in ((left, 1 - right_weight), (left + 1, right_weight)):
+                corner = _gather_pixels(planes, row, column, height, width)
+                output = output + corner * (row_weight * column_weight).unsqueeze(1)
+    return output.reshape(batch, channels, output_height, output_width)

@@ -14,7 +14,8 @@ from .module import Module
 __all__ = [
     "Threshold", "ReLU", "ReLU6", "LeakyReLU", "ELU", "SELU", "CELU", "GELU", "SiLU", "Mish", "Softplus",
     "Hardtanh", "Hardsigmoid", "Hardswish", "Sigmoid", "LogSigmoid", "Tanh", "Softsign", "Tanhshrink",
-    "GLU", "PReLU", "Softmax", "LogSoftmax", "Softmin",
+    "GLU", "PReLU", "Softmax", "LogSoftmax", "Softmin", "Hardshrink", "Softshrink", "RReLU", "Softmax2d",
+    "ChannelShuffle",
 ]
 
 
@@ -297,3 +298,71 @@ class Softmin(_SoftmaxBase):
     """softmax(-x) along ``dim``."""
 
     function = F.softmin
+
+
+class _Shrink(Module):
+    """Base of the shrinkage activations with threshold ``lambd``; ``function`` is the functional."""
+
+    function = None
+
+    def __init__(self, lambd=0.5):
+        super().__init__()
+        self.lambd = lambd
+
+    def forward(self, input):
+        return type(self).function(input, self.lambd)
+
+    def extra_repr(self):
+        return f"{self.lambd}"
+
+
+class Hardshrink(_Shrink):
+    """x where |x| > lambd, else 0."""
+
+    function = F.hardshrink
+
+
+class Softshrink(_Shrink):
+    """x moved towards 0 by lambd, and 0 within [-lambd, lambd]."""
+
+    function = F.softshrink
+
+
+class RReLU(Module):
+    """Randomized leaky ReLU: negative inputs get a slope drawn from U(lower, upper) per element in
+    training, and the mean slope (lower + upper) / 2 in evaluation."""
+
+    def __init__(self, lower=1.0 / 8, upper=1.0 / 3, inplace=False):
+        super().__init__()
+        self.lower = lower
+        self.upper = upper
+        self.inplace = inplace
+
+    def forward(self, input):
+        return F.rrelu(input, self.lower, self.upper, self.training, self.inplace)
+
+    def extra_repr(self):
+        return f"lower={self.lower}, upper={self.upper}" + _inplace_suffix(self.inplace)
+
+
+class Softmax2d(Module):
+    """Softmax over the channels of (N, C, H, W) or (C, H, W) input, at each pixel."""
+
+    def forward(self, input):
+        if input.dim() not in (3, 4):
+            raise ValueError(f"Softmax2d: expected input to be 3D or 4D, got {input.dim()}D instead")
+        return F.softmax(input, -3)
+
+
+class ChannelShuffle(Module):
+    """Interleave the channels of (N, C, *) input in ``groups``; see ``F.channel_shuffle``."""
+
+    def __init__(self, groups):
+        super().__init__()
+        self.groups = groups
+
+    def forward(self, input):
+        return F.channel_shuffle(input, self.groups)
+
+    def extra_repr(self):
+        return f"groups={self.groups}"

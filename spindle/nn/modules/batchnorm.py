@@ -3,7 +3,12 @@ import spindle
 from spindle.nn import functional as F
 
 from .module import Module
-from .normalization import register_affine_parameters, reset_affine_parameters
+from .normalization import (
+    register_affine_parameters,
+    register_running_statistics,
+    reset_affine_parameters,
+    reset_running_statistics,
+)
 
 __all__ = ["BatchNorm1d", "BatchNorm2d", "BatchNorm3d"]
 
@@ -31,21 +36,11 @@ class _BatchNorm(Module):
         self.affine = affine
         self.track_running_stats = track_running_stats
         register_affine_parameters(self, self.affine, (num_features,), bias, device, dtype)
-        if self.track_running_stats:
-            self.register_buffer("running_mean", spindle.zeros(num_features, device=device, dtype=dtype))
-            self.register_buffer("running_var", spindle.ones(num_features, device=device, dtype=dtype))
-            self.register_buffer("num_batches_tracked", spindle.tensor(0, dtype=spindle.int64, device=device))
-        else:
-            self.register_buffer("running_mean", None)
-            self.register_buffer("running_var", None)
-            self.register_buffer("num_batches_tracked", None)
+        register_running_statistics(self, self.track_running_stats, num_features, device, dtype)
         self.reset_parameters()
 
     def reset_running_stats(self):
-        if self.track_running_stats:
-            self.running_mean.zero_()
-            self.running_var.fill_(1)
-            self.num_batches_tracked.zero_()
+        reset_running_statistics(self)
 
     def reset_parameters(self):
         self.reset_running_stats()

@@ -1,14 +1,38 @@
-"""Convolution layers: ``Conv1d``, ``Conv2d``, ``ConvTranspose1d``, ``ConvTranspose2d``."""
+"""Convolution layers: ``Conv1d``, ``Conv2d``, ``Conv3d``, ``ConvTranspose1d``, ``ConvTranspose2d``,
+``ConvTranspose3d``, and their lazy forms (``LazyConv2d``...), whose ``in_channels`` is read from the
+first input."""
 
 import spindle
 from spindle.nn import functional as F
-from spindle.nn.functional.conv import conv1d, conv2d, conv_transpose1d, conv_transpose2d
+from spindle.nn.parameter import UninitializedParameter
+from spindle.nn.functional.conv import (
+    conv1d,
+    conv2d,
+    conv3d,
+    conv_transpose1d,
+    conv_transpose2d,
+    conv_transpose3d,
+)
 
+from .lazy import LazyModuleMixin
 from .linear import register_weight_and_bias, reset_fan_in_uniform
 from .module import Module
-from .utils import _pair, _reverse_repeat_tuple, _single
+from .utils import _pair, _reverse_repeat_tuple, _single, _triple
 
-__all__ = ["Conv1d", "Conv2d", "ConvTranspose1d", "ConvTranspose2d"]
+__all__ = [
+    "Conv1d",
+    "Conv2d",
+    "Conv3d",
+    "ConvTranspose1d",
+    "ConvTranspose2d",
+    "ConvTranspose3d",
+    "LazyConv1d",
+    "LazyConv2d",
+    "LazyConv3d",
+    "LazyConvTranspose1d",
+    "LazyConvTranspose2d",
+    "LazyConvTranspose3d",
+]
 
 _PADDING_STRINGS = ("same", "valid")
 _PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
@@ -136,6 +160,22 @@ class Conv2d(_Conv):
         )
 
 
+class Conv3d(_Conv):
+    """3-D convolution: input (N, C_in, D, H, W) or (C_in, D, H, W), output (N, C_out, D_out, H_out, W_out);
+    weight (C_out, C_in / groups, kd, kh, kw), bias (C_out,). See ``F.conv3d``; ``padding_mode`` may
+    also be 'reflect', 'replicate' or 'circular'."""
+
+    functional = staticmethod(conv3d)
+
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1,
+                 bias=True, padding_mode="zeros", device=None, dtype=None):
+        super().__init__(
+            in_channels, out_channels, _triple(kernel_size), _triple(stride),
+            padding if isinstance(padding, str) else _triple(padding), _triple(dilation), False, _triple(0),
+            groups, bias, padding_mode, device, dtype,
+        )
+
+
 class _ConvTransposeNd(_ConvNd):
     functional = None
 
@@ -211,3 +251,115 @@ class ConvTranspose2d(_ConvTransposeNd):
             in_channels, out_channels, _pair(kernel_size), _pair(stride), _pair(padding), _pair(dilation),
             _pair(output_padding), groups, bias, padding_mode, device, dtype,
         )
+
+
+class ConvTranspose3d(_ConvTransposeNd):
+    """3-D transposed convolution (a volume upsampler): input (N, C_in, D, H, W) or (C_in, D, H, W),
+    output (N, C_out, D_out, H_out, W_out); weight (C_in, C_out / groups, kd, kh, kw), bias (C_out,).
+    See ``F.conv_transpose3d``."""
+
+    functional = staticmethod(conv_transpose3d)
+
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, output_padding=0, groups=1,
+                 bias=True, dilation=1, padding_mode="zeros", device=None, dtype=None):
+        super().__init__(
+            in_channels, out_channels, _triple(kernel_size), _triple(stride), _triple(padding), _triple(dilation),
+            _triple(output_padding), groups, bias, padding_mode, device, dtype,
+        )
+
+
+class _LazyConvolution(LazyModuleMixin):
+    """Shared by the lazy convolutions: ``weight`` and ``bias`` are placeholders until the first
+    input's channel count (dim 1, or dim 0 when unbatched) gives ``in_channels``."""
+
+    def _use_placeholders(self, out_channels, bias, device, dtype):
+        # The layer was built with 0 channels and no bias, so that no tensor was made only to be replaced.
+        self.weight = UninitializedParameter(device=device, dtype=dtype)
+        self.out_channels = out_channels
+        if bias:
+            self.bias = UninitializedParameter(device=device, dtype=dtype)
+
+    def reset_parameters(self):
+        if not self.has_uninitialized_params() and self.in_channels != 0:
+            super().reset_parameters()
+
+    def initialize_parameters(self, input, *args, **kwargs):
+        if self.has_uninitialized_params():
+            spatial_dims = len(self.kernel_size)
+            if input.dim() not in (spatial_dims + 1, spatial_dims + 2):
+                raise RuntimeError(
+                    f"Expected {spatial_dims + 1}D (unbatched) or {spatial_dims + 2}D (batched) input to "
+                    f"{type(self).__name__}, but got input of size: {input.shape}"
+                )
+            self.in_channels = input.shape[1] if input.dim() == spatial_dims + 2 else input.shape[0]
+            if self.in_channels % self.groups != 0:
+                raise ValueError("in_channels must be divisible by groups")
+            if self.transposed:
+                shape = (self.in_channels, self.out_channels // self.groups)
+            else:
+                shape = (self.out_channels, self.in_channels // self.groups)
+            self.weight.materialize(shape + tuple(self.kernel_size))
+            if self.bias is not None:
+                self.bias.materialize((self.out_channels,))
+            self.reset_parameters()
+
+
+class _LazyConv(_LazyConvolution):
+    def __init__(self, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1, bias=True,
+                 padding_mode="zeros", device=None, dtype=None):
+        super().__init__(0, 0, kernel_size, stride, padding, dilation, groups, False, padding_mode, device, dtype)
+        self._use_placeholders(out_channels, bias, device, dtype)
+
+
+class _LazyConvTranspose(_LazyConvolution):
+    def __init__(self, out_channels, kernel_size, stride=1, padding=0, output_padding=0, groups=1, bias=True,
+                 dilation=1, padding_mode="zeros", device=None, dtype=None):
+        super().__init__(
+            0, 0, kernel_size, stride, padding, output_padding, groups, False, dilation, padding_mode, device, dtype
+        )
+        self._use_placeholders(out_channels, bias, device, dtype)
+
+
+class LazyConv1d(_LazyConv, Conv1d):
+    """A ``Conv1d`` whose ``in_channels`` is read from its first input: ``LazyConv1d(out_channels,
+    kernel_size, stride=1, padding=0, dilation=1, groups=1, bias=True, padding_mode='zeros')``."""
+
+    cls_to_become = Conv1d
+
+
+class LazyConv2d(_LazyConv, Conv2d):
+    """A ``Conv2d`` whose ``in_channels`` is read from its first input: ``LazyConv2d(out_channels,
+    kernel_size, stride=1, padding=0, dilation=1, groups=1, bias=True, padding_mode='zeros')``."""
+
+    cls_to_become = Conv2d
+
+
+class LazyConv3d(_LazyConv, Conv3d):
+    """A ``Conv3d`` whose ``in_channels`` is read from its first input: ``LazyConv3d(out_channels,
+    kernel_size, stride=1, padding=0, dilation=1, groups=1, bias=True, padding_mode='zeros')``."""
+
+    cls_to_become = Conv3d
+
+
+class LazyConvTranspose1d(_LazyConvTranspose, ConvTranspose1d):
+    """A ``ConvTranspose1d`` whose ``in_channels`` is read from its first input:
+    ``LazyConvTranspose1d(out_channels, kernel_size, stride=1, padding=0, output_padding=0, groups=1,
+    bias=True, dilation=1)``."""
+
+    cls_to_become = ConvTranspose1d
+
+
+class LazyConvTranspose2d(_LazyConvTranspose, ConvTranspose2d):
+    """A ``ConvTranspose2d`` whose ``in_channels`` is read from its first input:
+    ``LazyConvTranspose2d(out_channels, kernel_size, stride=1, padding=0, output_padding=0, groups=1,
+    bias=True, dilation=1)``."""
+
+    cls_to_become = ConvTranspose2d
+
+
+class LazyConvTranspose3d(_LazyConvTranspose, ConvTranspose3d):
+    """A ``ConvTranspose3d`` whose ``in_channels`` is read from its first input:
+    ``LazyConvTranspose3d(out_channels, kernel_size, stride=1, padding=0, output_padding=0, groups=1,
+    bias=True, dilation=1)``."""
+
+    cls_to_become = ConvTranspose3d
