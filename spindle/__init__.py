@@ -22,6 +22,7 @@ from ._dtype import (
     uint8,
 )
 from .autograd.grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
+from .autograd.anomaly_mode import is_anomaly_check_nan_enabled, is_anomaly_enabled, set_anomaly_enabled
 from .backend.device import device
 from .backend.threads import get_num_threads, set_num_threads
 from .factory import (
@@ -252,7 +253,7 @@ __version__ = "0.1.0"
 default_generator = backend.random.default_generators[backend.CPU]
 
 # Higher layers, built only on the Tensor API above (they import spindle themselves, so they come last).
-from . import cuda, data, linalg, nn, optim, special, utils  # noqa: E402
+from . import cuda, data, distributions, linalg, nn, optim, special, utils  # noqa: E402
 from .linalg import cdist, chain_matmul, pdist, tensordot  # noqa: E402
 from .serialization import load, save  # noqa: E402
 # PyTorch also exposes the convolutions and a few poolings at top level (torch.conv2d, torch.max_pool1d...).

@@ -5,6 +5,8 @@ node's outputs it is (``_output_index``). A node's ``edges`` say where the gradi
 differentiable inputs goes: ``(node, output_index)`` for an input made by another op, ``(tensor, 0)``
 for a leaf that requires grad (its ``.grad`` accumulates), ``None`` for an input needing no gradient.
 """
+from ..backend.device import namespace_of
+from .anomaly_mode import state as anomaly_state
 from .grad_mode import state
 
 _FREED_MESSAGE = (
@@ -214,13 +216,20 @@ def _run(roots, root_grads, retain_graph, create_graph, inputs, accumulate):
                         stack.append(target)
 
     captured = [None] * (len(inputs) if inputs is not None else 0)
+    # Read once per backward call, so that anomaly detection costs nothing per node when it is off.
+    check_nan = anomaly_state.enabled and anomaly_state.check_nan
     ready = [node for node in start_nodes if node not in dependencies]
     while ready:
         node = ready.pop()
         grads = buffers.pop(node, None) or [None] * node.num_outputs
         if node.output_hooks:
             for index, hooks in node.output_hooks.items():
-                if index is not None and grads[index] is not None:
+                if index is None:  # register_prehook: the hooks see (and may replace) all output grads
+                    for hook in list(hooks):
+                        replaced = hook(tuple(grads))
+                        if replaced is not None:
+                            grads = list(replaced)
+                elif grads[index] is not None:
                     grads[index] = _apply_hooks(hooks, grads[index])
         if node in capture_nodes:
             for index, position in capture_nodes[node]:
@@ -240,6 +249,8 @@ def _run(roots, root_grads, retain_graph, create_graph, inputs, accumulate):
                     f"function {node.name()} returned an incorrect number of gradients "
                     f"(expected {len(edges)}, got {len(input_grads)})"
                 )
+            if check_nan:
+                _raise_on_nan(node, input_grads)
         if not retain_graph:
             node.release()
         for edge, grad in zip(edges, input_grads):
@@ -278,6 +289,13 @@ def _run(roots, root_grads, retain_graph, create_graph, inputs, accumulate):
             for hook in tuple(post_accumulate_hooks):
                 hook(tensor)
     return captured
+
+
+def _raise_on_nan(node, input_grads):
+    """Anomaly mode: PyTorch's error for a backward function whose result holds a NaN."""
+    for position, grad in enumerate(input_grads):
+        if grad is not None and bool(namespace_of(grad._data).isnan(grad._data).any()):
+            raise RuntimeError(f"Function '{node.name()}' returned nan values in its {position}th output.")
 
 
 def _add_leaf_grad(leaf_grads, tensor, grad):

@@ -250,3 +250,21 @@ def test_grad_fn_names_and_next_functions():
     assert y.grad_fn.next_functions[0][0].name() == "AddBackward0"
     leaf = y.grad_fn.next_functions[0][0].next_functions[0][0]
     assert leaf.variable is x
+
+
+def test_grad_fn_prehook_sees_and_replaces_the_output_gradients():
+    """``grad_fn.register_prehook(hook)``: hook(grad_outputs) runs before the node's backward, and a
+    returned tuple replaces the gradients, as in PyTorch; a removed hook no longer runs."""
+    results = {}
+    for framework in (torch, spindle):
+        x = framework.tensor([1.0, -2.0, 3.0], requires_grad=True)
+        y = (x * x).sum()
+        seen = []
+        handle = y.grad_fn.register_prehook(lambda grads: (seen.append(grads[0].item()), (grads[0] * 10,))[1])
+        y.backward(retain_graph=True)
+        first = x.grad.clone()
+        handle.remove()
+        x.grad = None
+        y.backward()
+        results[framework] = (seen, first.tolist(), x.grad.tolist())
+    assert results[spindle] == results[torch]

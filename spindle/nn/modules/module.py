@@ -7,7 +7,7 @@ from collections.abc import Mapping
 import spindle
 from spindle.nn.parameter import Buffer, Parameter
 
-from .hooks import RemovableHandle
+from .hooks import BackwardHook, RemovableHandle
 
 __all__ = ["Module"]
 
@@ -85,6 +85,12 @@ class Module:
         set_attribute("_forward_pre_hooks", OrderedDict())
         set_attribute("_forward_pre_hooks_with_kwargs", OrderedDict())
         set_attribute("_load_state_dict_post_hooks", OrderedDict())
+        set_attribute("_load_state_dict_pre_hooks", OrderedDict())
+        set_attribute("_state_dict_pre_hooks", OrderedDict())
+        set_attribute("_state_dict_hooks", OrderedDict())
+        set_attribute("_backward_hooks", OrderedDict())
+        set_attribute("_backward_pre_hooks", OrderedDict())
+        set_attribute("_is_full_backward_hook", None)
         set_attribute("_modules", {})
         if self.call_super_init:
             super().__init__(*args, **kwargs)
@@ -530,8 +536,43 @@ class Module:
             self._forward_hooks.move_to_end(handle.id, last=False)
         return handle
 
+    def register_full_backward_hook(self, hook, prepend=False):
+        """Run ``hook(module, grad_input, grad_output)`` when the gradients of this module's positional
+        inputs are computed (one entry per input, None where there is none); a non-None result (a tuple
+        of the same length) replaces ``grad_input``. Returns a handle with ``remove()``."""
+        if self._is_full_backward_hook is False:
+            raise RuntimeError(
+                "Cannot use both regular backward hooks and full backward hooks on a single Module. Please use "
+                "only one of them."
+            )
+        self._is_full_backward_hook = True
+        return self._add_hook(self._backward_hooks, hook, prepend)
+
+    def register_full_backward_pre_hook(self, hook, prepend=False):
+        """Run ``hook(module, grad_output)`` when the gradients of this module's outputs are known, before
+        those of its inputs; a non-None result replaces ``grad_output``. Returns a handle."""
+        return self._add_hook(self._backward_pre_hooks, hook, prepend)
+
+    def register_backward_hook(self, hook):
+        """Deprecated form of ``register_full_backward_hook``; here it behaves as the full variant (PyTorch's
+        legacy hook sees only the last autograd node's gradients). Cannot be mixed with full hooks."""
+        if self._is_full_backward_hook is True:
+            raise RuntimeError(
+                "Cannot use both regular backward hooks and full backward hooks on a single Module. Please use "
+                "only one of them."
+            )
+        self._is_full_backward_hook = False
+        return self._add_hook(self._backward_hooks, hook, False)
+
+    def _add_hook(self, hooks, hook, prepend):
+        handle = RemovableHandle(hooks)
+        hooks[handle.id] = hook
+        if prepend:
+            hooks.move_to_end(handle.id, last=False)
+        return handle
+
     def _call_impl(self, *args, **kwargs):
-        if not (self._forward_hooks or self._forward_pre_hooks):
+        if not (self._forward_hooks or self._forward_pre_hooks or self._backward_hooks or self._backward_pre_hooks):
             return self.forward(*args, **kwargs)
         for hook_id, hook in self._forward_pre_hooks.items():
             if hook_id in self._forward_pre_hooks_with_kwargs:
@@ -548,6 +589,10 @@ class Module:
                 new_args = hook(self, args)
                 if new_args is not None:
                     args = new_args if isinstance(new_args, tuple) else (new_args,)
+        backward_hook = None
+        if (self._backward_hooks or self._backward_pre_hooks) and spindle.is_grad_enabled():
+            backward_hook = BackwardHook(self, list(self._backward_hooks.values()), list(self._backward_pre_hooks.values()))
+            args = backward_hook.setup_input_hook(args)
         called_hooks = set()
         result = None
         try:
@@ -555,6 +600,8 @@ class Module:
             for hook_id, hook in self._forward_hooks.items():
                 called_hooks.add(hook_id)
                 result = self._run_forward_hook(hook_id, hook, args, kwargs, result)
+            if backward_hook is not None:
+                result = backward_hook.setup_output_hook(result)
             return result
         except Exception:
             for hook_id, hook in self._forward_hooks.items():
@@ -612,11 +659,34 @@ class Module:
         local_metadata = dict(version=self._version)
         if hasattr(destination, "_metadata"):
             destination._metadata[prefix[:-1]] = local_metadata
+        for hook in self._state_dict_pre_hooks.values():
+            hook(self, prefix, keep_vars)
         self._save_to_state_dict(destination, prefix, keep_vars)
         for name, module in self._modules.items():
             if module is not None:
                 module.state_dict(destination=destination, prefix=prefix + name + ".", keep_vars=keep_vars)
+        for hook in self._state_dict_hooks.values():
+            if hook(self, destination, prefix, local_metadata) is not None:
+                raise RuntimeError("state_dict post-hook must return None")
         return destination
+
+    def register_state_dict_pre_hook(self, hook):
+        """Run ``hook(module, prefix, keep_vars)`` before ``state_dict`` saves this module. Returns a handle."""
+        return self._add_hook(self._state_dict_pre_hooks, hook, False)
+
+    def register_state_dict_post_hook(self, hook):
+        """Run ``hook(module, state_dict, prefix, local_metadata)`` after ``state_dict`` saved this module and
+        its children; it may edit ``state_dict`` in place and must return None. Returns a handle."""
+        return self._add_hook(self._state_dict_hooks, hook, False)
+
+    def register_load_state_dict_pre_hook(self, hook):
+        """Run ``hook(module, state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys,
+        error_msgs)`` before ``load_state_dict`` loads this module's entries. Returns a handle."""
+        return self._add_hook(self._load_state_dict_pre_hooks, hook, False)
+
+    def share_memory(self):
+        """Move every parameter and buffer to shared memory (``Tensor.share_memory_``); returns self."""
+        return self._apply(lambda tensor: tensor.share_memory_())
 
     def _load_from_state_dict(
         self, state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys, error_msgs
@@ -710,6 +780,8 @@ class Module:
             local_metadata = {} if metadata is None else dict(metadata.get(prefix[:-1], {}))
             if assign:
                 local_metadata["assign_to_params_buffers"] = assign
+            for hook in module._load_state_dict_pre_hooks.values():
+                hook(module, local_state_dict, prefix, local_metadata, True, missing_keys, unexpected_keys, error_msgs)
             module._load_from_state_dict(
                 local_state_dict, prefix, local_metadata, True, missing_keys, unexpected_keys, error_msgs
             )
