@@ -1,15 +1,20 @@
-"""Direct convolution on the CPU: the C kernels of ``kernels/convolution.c`` (AVX-512, float32).
+"""Direct convolution on the CPU: the C kernels of ``kernels/convolution.c`` (AVX-512 or AVX2 with FMA, float32).
 
 For float32 NumPy arrays and one group, ``spindle.ops.convolution`` hands its forward product and
 its weight gradient to these kernels instead of building the im2col matrix: they read the
 zero-padded input in place (split into stride phases, see ``_planes``), which saves the im2col copy
 (kh * kw times the input) and keeps the arithmetic in registers (see the C file). The input gradient
 of a stride-1 convolution is itself one (the "full" convolution with the flipped kernel), so it runs
-here too. Everything else, and every machine without AVX-512 or a C compiler, keeps the im2col +
-GEMM path, which is also the GPU's.
+here too. Everything else, and every machine without AVX2 and FMA or without a C compiler, keeps the
+im2col + GEMM path, which is also the GPU's.
+
+The kernels use the best instruction set of the CPU; ``SPINDLE_CONVOLUTION_ISA=avx2`` (read at
+import) or ``set_instruction_set("avx2")`` makes an AVX-512 machine run the AVX2 ones instead.
 """
 import ctypes
 import functools
+import os
+import warnings
 from typing import NamedTuple
 
 import numpy
@@ -18,8 +23,14 @@ from . import native
 from .threads import get_num_threads
 
 _ROWS = 8  # output channels per forward tile: ROWS in convolution.c
-_GRADIENT_CHANNELS = 32  # output channels per weight-gradient tile: 16 * GRAD_VECTORS in convolution.c
+# The gradient's channels are padded to a multiple of this: the weight-gradient tiles' channels in
+# convolution.c (32 with AVX-512, 16 with AVX2).
+_GRADIENT_CHANNELS = 32
 _CHUNK_BYTES = 2**20  # images per weight-gradient chunk: about this much input and gradient (the L2 cache)
+# The instruction sets of the kernels, by their number in convolution.c (0: the best the CPU has).
+INSTRUCTION_SETS = {"avx2": 1, "avx512": 2}
+# The instruction set the kernels are to use, None for the best one.
+_REQUESTED_INSTRUCTION_SET = os.environ.get("SPINDLE_CONVOLUTION_ISA") or None
 
 
 class _Shape(ctypes.Structure):
@@ -34,9 +45,15 @@ class _PlanesShape(ctypes.Structure):
 
 @functools.cache
 def _kernels():
+    """The kernel library, or None where it cannot be built or the CPU lacks AVX2 and FMA."""
     library = native.library("convolution")
-    if library is None or not library.has_avx512():
+    if library is None or library.supported_instruction_set() < INSTRUCTION_SETS["avx2"]:
         return None
+    if _REQUESTED_INSTRUCTION_SET is not None:
+        try:
+            _set_instruction_set(library, _REQUESTED_INSTRUCTION_SET)
+        except ValueError as error:
+            warnings.warn(f"spindle: SPINDLE_CONVOLUTION_ISA is ignored: {error}", RuntimeWarning, stacklevel=2)
     library.convolution_forward_float32.argtypes = [ctypes.c_void_p] * 4 + [ctypes.POINTER(_Shape), ctypes.c_long]
     library.convolution_weight_float32.argtypes = (
         [ctypes.c_void_p] * 4 + [ctypes.POINTER(_Shape), ctypes.c_long, ctypes.c_long, ctypes.c_long])
@@ -46,6 +63,32 @@ def _kernels():
     library.channels_last_float32.argtypes = [ctypes.c_void_p] * 2 + [ctypes.c_long] * 5
     library.channels_last_float32.restype = None
     return library
+
+
+def _set_instruction_set(library, name):
+    number = 0 if name is None else INSTRUCTION_SETS.get(name)
+    if number is None:
+        raise ValueError(f"unknown instruction set {name!r}, expected one of {sorted(INSTRUCTION_SETS)}")
+    if library.set_instruction_set(number) != 0:
+        raise ValueError(f"this CPU does not run the {name} kernels")
+
+
+def set_instruction_set(name):
+    """Makes the kernels use instruction set ``name`` ("avx2" or "avx512"; None: the best the CPU
+    has). Raises ValueError for a name the CPU cannot run, RuntimeError where there are no kernels."""
+    library = _kernels()
+    if library is None:
+        raise RuntimeError("the convolution kernels cannot be built or run here")
+    _set_instruction_set(library, name)
+
+
+def instruction_set():
+    """The name of the instruction set the kernels use ("avx2" or "avx512"), None where there are no kernels."""
+    library = _kernels()
+    if library is None:
+        return None
+    number = library.instruction_set()
+    return next(name for name, value in INSTRUCTION_SETS.items() if value == number)
 
 
 def applies(x, weight_or_grad, geometry):

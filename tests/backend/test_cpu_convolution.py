@@ -1,10 +1,11 @@
-"""The AVX-512 convolution kernels of ``spindle.backend.cpu_convolution`` (float32, one group).
+"""The convolution kernels of ``spindle.backend.cpu_convolution`` (float32, one group), every test
+run with each instruction set the CPU has (AVX-512, and AVX2 forced on an AVX-512 machine).
 
 * ``applies`` picks exactly the float32 NumPy, one-group convolutions, and nothing once
   ``native.enabled`` is off.
 * ``forward``, ``transposed`` (the input gradient) and ``weight_gradient`` called directly equal
   PyTorch (``F.conv2d`` on the padded input, ``torch.autograd.grad`` for the gradients) over fixed
-  edge cases and random configurations drawn from a grid that stresses the tiling: 16-lane vectors
+  edge cases and random configurations drawn from a grid that stresses the tiling: 16- and 8-lane vectors
   that cross output rows and images, out-channel counts that leave partial tiles, tiny images,
   dilation, strides, asymmetric and 'same' padding; also split over several threads and over small
   chunks of images.
@@ -15,7 +16,8 @@
   kernels read no memory past their input (an input that ends right before an unreadable page).
 
 Every test here calls the kernels and is skipped, with the reason, where they cannot be built (no
-AVX-512, no C compiler); ``tests/backend/test_native.py`` fails instead where the machine could.
+AVX2 and FMA, no C compiler) or the CPU lacks the instruction set; ``tests/backend/test_native.py``
+fails instead where the machine could.
 """
 import collections
 import os
@@ -33,7 +35,7 @@ from spindle.ops.convolution import ConvolutionGeometry
 
 pytestmark = [
     pytest.mark.skipif(cpu_convolution._kernels() is None,
-                       reason="the AVX-512 convolution kernels cannot be built or run here (no AVX-512 or no C compiler)"),
+                       reason="the convolution kernels cannot be built or run here (no AVX2 and FMA or no C compiler)"),
     # PyTorch warns that it copies the input for 'same' padding with even kernels.
     pytest.mark.filterwarnings("ignore:Using padding='same'"),
 ]
@@ -87,8 +89,9 @@ def random_array(rng, shape):
     return rng.standard_normal(shape).astype(np.float32)
 
 
-# Fixed edge cases of the tiling: a forward tile is 8 out channels x 3 vectors of 16 output positions
-# (over images, rows and columns); a weight-gradient tile is 32 out channels x 12 kernel entries.
+# Fixed edge cases of the tiling: a forward tile is 8 out channels x 3 vectors of 16 (AVX2: 8) output
+# positions (over images, rows and columns); a weight-gradient tile is 32 out channels x 12 kernel
+# entries (AVX2: 16 x 6).
 EDGE_CASES = {
     "single pixel": Case(1, 1, 1, (1, 1), (1, 1), (1, 1), 0),
     "empty batch": Case(0, 3, 5, (4, 6), (3, 3), (1, 1), 1),
@@ -136,6 +139,18 @@ def draw_case(rng):
             case.stride)
     )
     return case._replace(input_size=input_size)
+
+
+@pytest.fixture(autouse=True, params=sorted(cpu_convolution.INSTRUCTION_SETS))
+def instruction_set(request):
+    """Runs the test with the kernels forced to each instruction set (skipped where the CPU lacks it),
+    and puts the automatic choice back after it; the name, for tests that start a child process."""
+    try:
+        cpu_convolution.set_instruction_set(request.param)
+    except ValueError as error:
+        pytest.skip(str(error))
+    yield request.param
+    cpu_convolution.set_instruction_set(None)
 
 
 def torch_convolution(x, weight, geometry):
@@ -384,7 +399,9 @@ import numpy as np
 from spindle.backend import cpu_convolution
 from spindle.ops.convolution import ConvolutionGeometry
 
-function, batch, channels, height, width, out_channels = sys.argv[1], *map(int, sys.argv[2:])
+function, instruction_set = sys.argv[1:3]
+batch, channels, height, width, out_channels = map(int, sys.argv[3:])
+assert cpu_convolution.instruction_set() == instruction_set, cpu_convolution.instruction_set()
 page = mmap.PAGESIZE
 memory = mmap.mmap(-1, 2 * page, prot=mmap.PROT_READ | mmap.PROT_WRITE)
 start = ctypes.addressof(ctypes.c_char.from_buffer(memory))
@@ -415,11 +432,12 @@ np.testing.assert_allclose(result, expected, rtol=1e-4, atol=1e-4)
     pytest.param("weight_gradient", (1, 1, 1, 37, 1), id="weight_gradient-(1,1,1,37)"),
     pytest.param("weight_gradient", (2, 3, 1, 45, 9), id="weight_gradient-(2,3,1,45)"),
 ])
-def test_kernels_read_nothing_past_their_input(function, shape):
+def test_kernels_read_nothing_past_their_input(instruction_set, function, shape):
     """The last element of the input sits right before an unreadable page (shape is N, C, H, W, O;
-    1x1 kernel, no padding)."""
+    1x1 kernel, no padding); the child picks the instruction set from ``SPINDLE_CONVOLUTION_ISA``."""
     completed = subprocess.run(
-        [sys.executable, "-c", READ_NEXT_TO_A_GUARD_PAGE, function, *map(str, shape)],
-        capture_output=True, text=True, timeout=120, env=dict(os.environ, OMP_NUM_THREADS="1"),
+        [sys.executable, "-c", READ_NEXT_TO_A_GUARD_PAGE, function, instruction_set, *map(str, shape)],
+        capture_output=True, text=True, timeout=120,
+        env=dict(os.environ, OMP_NUM_THREADS="1", SPINDLE_CONVOLUTION_ISA=instruction_set),
     )
     assert completed.returncode == 0, f"exit status {completed.returncode}: {completed.stderr[-2000:]}"

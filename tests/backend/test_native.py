@@ -1,7 +1,9 @@
 """``spindle.backend.native``: C kernels compiled on first use, cached on disk, and the fallback.
 
-* Where the CPU has AVX-512 and a C compiler is installed, the convolution kernels load (so the
-  kernel tests of ``test_cpu_convolution.py`` run there instead of being skipped).
+* Where the CPU has AVX2 and FMA and a C compiler is installed, the convolution kernels load (so the
+  kernel tests of ``test_cpu_convolution.py`` run there instead of being skipped), with the best
+  instruction set the CPU has; ``SPINDLE_CONVOLUTION_ISA=avx2`` picks the AVX2 kernels instead, and
+  a value the CPU cannot run warns and keeps the best.
 * A compiler that is missing or fails: ``library`` returns None with one RuntimeWarning naming the
   library, leaves no file behind, and ``F.conv2d`` still computes PyTorch's values and gradients.
 * The compiled library lands in ``$SPINDLE_HOME/kernels/<name>-<hash>.so``, alone (no temporary
@@ -30,8 +32,9 @@ REPOSITORY = Path(__file__).resolve().parents[2]
 
 def environment(home, **variables):
     """This process's environment for a child interpreter: ``SPINDLE_HOME`` at ``home``, the default
-    compiler and kernels unless ``variables`` say otherwise, one BLAS thread."""
-    inherited = {name: value for name, value in os.environ.items() if name not in ("CC", "SPINDLE_NATIVE_KERNELS")}
+    compiler, kernels and instruction set unless ``variables`` say otherwise, one BLAS thread."""
+    chosen = ("CC", "SPINDLE_NATIVE_KERNELS", "SPINDLE_CONVOLUTION_ISA")
+    inherited = {name: value for name, value in os.environ.items() if name not in chosen}
     path = os.pathsep.join(filter(None, [str(REPOSITORY), os.environ.get("PYTHONPATH")]))
     return dict(inherited, SPINDLE_HOME=str(home), OMP_NUM_THREADS="1", PYTHONPATH=path, **variables)
 
@@ -62,15 +65,43 @@ def test_kernels_load_where_the_machine_supports_them():
     flags = cpu_flags()
     if flags is None:
         pytest.skip("no /proc/cpuinfo to read the CPU's features from")
-    if not {"avx512f", "fma"} <= flags:
-        pytest.skip("the CPU has no AVX-512")
+    if not {"avx2", "fma"} <= flags:
+        pytest.skip("the CPU has no AVX2 and FMA")
     if shutil.which(os.environ.get("CC", "cc")) is None:
         pytest.skip("no C compiler")
     library = native.library("convolution")
-    assert library is not None, "the convolution kernels did not build on a machine with a compiler and AVX-512"
-    assert library.has_avx512() == 1
+    assert library is not None, "the convolution kernels did not build on a machine with a compiler and AVX2"
+    best = "avx512" if "avx512f" in flags else "avx2"
+    assert library.supported_instruction_set() == cpu_convolution.INSTRUCTION_SETS[best]
     assert cpu_convolution._kernels() is not None
     assert native.library("convolution") is library  # built and loaded once per process
+
+
+INSTRUCTION_SET = """
+import json, warnings
+with warnings.catch_warnings(record=True) as caught:
+    warnings.simplefilter("always")
+    from spindle.backend import cpu_convolution, native
+    chosen = cpu_convolution.instruction_set()
+print(json.dumps({"chosen": chosen, "supported": native.library("convolution").supported_instruction_set(),
+                  "warnings": [str(warning.message) for warning in caught]}))
+"""
+
+
+@pytest.mark.parametrize("setting", [None, "avx2", "avx512", "sse"])
+def test_the_environment_picks_the_instruction_set(tmp_path, setting):
+    """``SPINDLE_CONVOLUTION_ISA`` names the kernels' instruction set; unset, or naming one the CPU
+    cannot run (with a warning), the kernels use the best the CPU has."""
+    if cpu_convolution._kernels() is None:
+        pytest.skip("the convolution kernels cannot be built or run here (no AVX2 and FMA or no C compiler)")
+    variables = {} if setting is None else {"SPINDLE_CONVOLUTION_ISA": setting}
+    report = run_python(INSTRUCTION_SET, home=tmp_path, **variables)
+    best = next(name for name, number in cpu_convolution.INSTRUCTION_SETS.items() if number == report["supported"])
+    runnable = cpu_convolution.INSTRUCTION_SETS.get(setting, report["supported"] + 1) <= report["supported"]
+    assert report["chosen"] == (setting if runnable else best), report
+    assert len(report["warnings"]) == (0 if setting is None or runnable else 1), report["warnings"]
+    if report["warnings"]:
+        assert "SPINDLE_CONVOLUTION_ISA" in report["warnings"][0], report["warnings"]
 
 
 # The arrays come from the parent (``arrays.npz``): conv2d's output and gradients go back to it, with
@@ -175,7 +206,7 @@ print(json.dumps({"enabled": native.enabled, "calls": len(calls)}))
 @pytest.mark.parametrize("setting, enabled", [("0", False), ("1", True), (None, True)], ids=["0", "1", "unset"])
 def test_the_environment_turns_the_kernels_off(tmp_path, setting, enabled):
     if enabled and cpu_convolution._kernels() is None:
-        pytest.skip("the convolution kernels cannot be built or run here (no AVX-512 or no C compiler)")
+        pytest.skip("the convolution kernels cannot be built or run here (no AVX2 and FMA or no C compiler)")
     variables = {} if setting is None else {"SPINDLE_NATIVE_KERNELS": setting}
     report = run_python(COUNT_KERNEL_CALLS, home=tmp_path, **variables)
     assert report["enabled"] == enabled
