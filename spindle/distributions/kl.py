@@ -1,12 +1,17 @@
 """``kl_divergence(p, q)`` and ``register_kl``: closed-form KL divergences dispatched on both types."""
 from .bernoulli import Bernoulli
+from .beta import Beta
 from .categorical import Categorical
+from .dirichlet import Dirichlet
 from .exponential import Exponential
+from .gamma import Gamma
 from .independent import Independent
 from .laplace import Laplace
+from .log_normal import LogNormal
 from .multivariate_normal import MultivariateNormal, _half_log_det
 from .normal import Normal
 from .one_hot_categorical import OneHotCategorical
+from .poisson import Poisson
 from .uniform import Uniform
 from .utils import sum_rightmost
 
@@ -55,6 +60,11 @@ def _kl_normal_normal(p, q):
     variance_ratio = (p.scale / q.scale).pow(2)
     squared_distance = ((p.loc - q.loc) / q.scale).pow(2)
     return 0.5 * (variance_ratio + squared_distance - 1 - variance_ratio.log())
+
+
+@register_kl(LogNormal, LogNormal)
+def _kl_lognormal_lognormal(p, q):
+    return _kl_normal_normal(p, q)  # KL is unchanged by the shared bijection exp
 
 
 @register_kl(Laplace, Laplace)
@@ -124,3 +134,30 @@ def _kl_independent_independent(p, q):
     if p.reinterpreted_batch_ndims != q.reinterpreted_batch_ndims:
         raise NotImplementedError
     return sum_rightmost(kl_divergence(p.base_dist, q.base_dist), p.reinterpreted_batch_ndims)
+
+
+@register_kl(Gamma, Gamma)
+def _kl_gamma_gamma(p, q):
+    log_rate_term = q.concentration * (p.rate / q.rate).log()
+    log_normalizer_term = q.concentration.lgamma() - p.concentration.lgamma()
+    digamma_term = (p.concentration - q.concentration) * p.concentration.digamma()
+    rate_term = (q.rate - p.rate) * (p.concentration / p.rate)
+    return log_rate_term + log_normalizer_term + digamma_term + rate_term
+
+
+@register_kl(Beta, Beta)
+def _kl_beta_beta(p, q):
+    return _kl_dirichlet_dirichlet(p._dirichlet, q._dirichlet)
+
+
+@register_kl(Dirichlet, Dirichlet)
+def _kl_dirichlet_dirichlet(p, q):
+    p_total, q_total = p.concentration.sum(-1), q.concentration.sum(-1)
+    log_normalizer_term = p_total.lgamma() - q_total.lgamma() - (p.concentration.lgamma() - q.concentration.lgamma()).sum(-1)
+    expected_log_term = (p.concentration - q.concentration) * (p.concentration.digamma() - p_total.digamma().unsqueeze(-1))
+    return log_normalizer_term + expected_log_term.sum(-1)
+
+
+@register_kl(Poisson, Poisson)
+def _kl_poisson_poisson(p, q):
+    return p.rate * (p.rate.log() - q.rate.log()) - (p.rate - q.rate)
