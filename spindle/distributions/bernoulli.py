@@ -1,9 +1,8 @@
 """The Bernoulli distribution, parameterised by ``probs`` or ``logits``."""
-import numbers
 
 from . import constraints
 from .distribution import Distribution
-from .utils import broadcast_all, lazy_property, logits_to_probs, probs_to_logits
+from .utils import batch_shape_of, broadcast_all, check_probs_or_logits, lazy_property, logits_to_probs, probs_to_logits
 
 __all__ = ["Bernoulli"]
 
@@ -17,15 +16,14 @@ class Bernoulli(Distribution):
     _expand_parameters = (("probs", 0), ("logits", 0))
 
     def __init__(self, probs=None, logits=None, validate_args=None):
-        if (probs is None) == (logits is None):
-            raise ValueError("Either `probs` or `logits` must be specified, but not both.")
+        check_probs_or_logits(probs, logits)
         parameter = probs if probs is not None else logits
         if probs is not None:
             (self.probs,) = broadcast_all(probs)
         else:
             (self.logits,) = broadcast_all(logits)
         self._param = self.probs if probs is not None else self.logits
-        super().__init__(() if isinstance(parameter, numbers.Number) else self._param.size(), validate_args=validate_args)
+        super().__init__(batch_shape_of((parameter,), (self._param,)), validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None):
         new = super().expand(batch_shape, _instance)

@@ -1,10 +1,9 @@
 """The beta distribution, as a two-category Dirichlet (as PyTorch builds it)."""
-import numbers
 
 from . import constraints
 from .dirichlet import Dirichlet
 from .distribution import Distribution
-from .utils import broadcast_all
+from .utils import batch_shape_of, broadcast_all
 
 __all__ = ["Beta"]
 
@@ -20,10 +19,10 @@ class Beta(Distribution):
     def __init__(self, concentration1, concentration0, validate_args=None):
         from ..functional import stack
 
-        both_numbers = isinstance(concentration1, numbers.Number) and isinstance(concentration0, numbers.Number)
+        parameters = (concentration1, concentration0)
         concentration1, concentration0 = broadcast_all(concentration1, concentration0)
         self._dirichlet = Dirichlet(stack([concentration1, concentration0], -1), validate_args=validate_args)
-        super().__init__(() if both_numbers else self._dirichlet.batch_shape, validate_args=validate_args)
+        super().__init__(batch_shape_of(parameters, (concentration1,)), validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None):
         new = super().expand(batch_shape, _instance)

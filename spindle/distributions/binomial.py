@@ -1,7 +1,7 @@
 """The binomial distribution, parameterised by ``total_count`` and ``probs`` or ``logits``."""
 from . import constraints
 from .distribution import Distribution
-from .utils import broadcast_all, lazy_property, logits_to_probs, probs_to_logits
+from .utils import broadcast_all, check_probs_or_logits, lazy_property, logits_to_probs, probs_to_logits
 
 __all__ = ["Binomial"]
 
@@ -17,8 +17,7 @@ class Binomial(Distribution):
     _expand_parameters = (("total_count", 0), ("probs", 0), ("logits", 0))
 
     def __init__(self, total_count=1, probs=None, logits=None, validate_args=None):
-        if (probs is None) == (logits is None):
-            raise ValueError("Either `probs` or `logits` must be specified, but not both.")
+        check_probs_or_logits(probs, logits)
         if probs is not None:
             self.total_count, self.probs = broadcast_all(total_count, probs)
             self.total_count = self.total_count.type_as(self.probs)

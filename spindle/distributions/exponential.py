@@ -1,9 +1,8 @@
 """The exponential distribution."""
-import numbers
 
 from . import constraints
 from .distribution import Distribution
-from .utils import broadcast_all
+from .utils import batch_shape_of, broadcast_all
 
 __all__ = ["Exponential"]
 
@@ -18,7 +17,7 @@ class Exponential(Distribution):
 
     def __init__(self, rate, validate_args=None):
         (self.rate,) = broadcast_all(rate)
-        super().__init__(() if isinstance(rate, numbers.Number) else self.rate.size(), validate_args=validate_args)
+        super().__init__(batch_shape_of((rate,), (self.rate,)), validate_args=validate_args)
 
     @property
     def mean(self):

@@ -1,12 +1,11 @@
 """The gamma distribution, and the reparameterized standard-gamma draw that Beta and Dirichlet share."""
-import numbers
 
 import numpy
 
 from ..ops.op import Op
 from . import constraints
 from .distribution import Distribution
-from .utils import broadcast_all
+from .utils import batch_shape_of, broadcast_all
 
 __all__ = ["Gamma"]
 
@@ -108,8 +107,7 @@ class Gamma(Distribution):
 
     def __init__(self, concentration, rate, validate_args=None):
         self.concentration, self.rate = broadcast_all(concentration, rate)
-        both_numbers = isinstance(concentration, numbers.Number) and isinstance(rate, numbers.Number)
-        super().__init__(() if both_numbers else self.concentration.size(), validate_args=validate_args)
+        super().__init__(batch_shape_of((concentration, rate), (self.concentration,)), validate_args=validate_args)
 
     @property
     def mean(self):

@@ -1,9 +1,8 @@
 """The geometric distribution: the number of failures before the first success."""
-import numbers
 
 from . import constraints
 from .distribution import Distribution
-from .utils import broadcast_all, lazy_property, logits_to_probs, probs_to_logits
+from .utils import batch_shape_of, broadcast_all, check_probs_or_logits, lazy_property, logits_to_probs, probs_to_logits
 
 __all__ = ["Geometric"]
 
@@ -17,15 +16,14 @@ class Geometric(Distribution):
     _expand_parameters = (("probs", 0), ("logits", 0))
 
     def __init__(self, probs=None, logits=None, validate_args=None):
-        if (probs is None) == (logits is None):
-            raise ValueError("Either `probs` or `logits` must be specified, but not both.")
+        check_probs_or_logits(probs, logits)
         parameter = probs if probs is not None else logits
         if probs is not None:
             (self.probs,) = broadcast_all(probs)
         else:
             (self.logits,) = broadcast_all(logits)
         tensor = self.probs if probs is not None else self.logits
-        super().__init__(() if isinstance(parameter, numbers.Number) else tensor.size(), validate_args=validate_args)
+        super().__init__(batch_shape_of((parameter,), (tensor,)), validate_args=validate_args)
         if self._validate_args and probs is not None and not bool((self.probs > 0).all()):
             # A success probability of 0 never ends the trials: no distribution over finite counts.
             raise ValueError(f"Expected parameter probs of distribution {self!r} to be positive but found invalid values:\n{self.probs}")

@@ -1,10 +1,9 @@
 """The log-normal distribution: ``exp`` of a normal variable."""
 import math
-import numbers
 
 from . import constraints
 from .distribution import Distribution
-from .utils import broadcast_all
+from .utils import batch_shape_of, broadcast_all
 
 __all__ = ["LogNormal"]
 
@@ -20,8 +19,7 @@ class LogNormal(Distribution):
 
     def __init__(self, loc, scale, validate_args=None):
         self.loc, self.scale = broadcast_all(loc, scale)
-        both_numbers = isinstance(loc, numbers.Number) and isinstance(scale, numbers.Number)
-        super().__init__(() if both_numbers else self.loc.size(), validate_args=validate_args)
+        super().__init__(batch_shape_of((loc, scale), (self.loc,)), validate_args=validate_args)
 
     @property
     def mean(self):

@@ -21,6 +21,18 @@ def broadcast_all(*values):
     return broadcast_tensors(*tensors)
 
 
+def batch_shape_of(values, tensors):
+    """The batch shape of parameters ``values`` broadcast to ``tensors``: () when every value is a
+    Python number (PyTorch's rule), else the broadcast shape."""
+    return () if all(isinstance(value, numbers.Number) for value in values) else tensors[0].size()
+
+
+def check_probs_or_logits(probs, logits):
+    """PyTorch's ValueError unless exactly one of ``probs`` and ``logits`` is given."""
+    if (probs is None) == (logits is None):
+        raise ValueError("Either `probs` or `logits` must be specified, but not both.")
+
+
 def clamp_probs(probs):
     """Probabilities kept within ``[eps, 1 - eps]`` of their dtype, so their logs stay finite."""
     eps = _dtype.finfo(probs.dtype).eps
