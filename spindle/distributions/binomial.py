@@ -1,12 +1,12 @@
 """The binomial distribution, parameterised by ``total_count`` and ``probs`` or ``logits``."""
 from . import constraints
 from .distribution import Distribution
-from .utils import broadcast_all, check_probs_or_logits, lazy_property, logits_to_probs, probs_to_logits
+from .utils import BinaryProbabilities, broadcast_all, check_probs_or_logits
 
 __all__ = ["Binomial"]
 
 
-class Binomial(Distribution):
+class Binomial(BinaryProbabilities, Distribution):
     """``Binomial(total_count=1, probs=None, logits=None)``: the number of successes in ``total_count``
     independent trials, each succeeding with probability ``probs`` (or ``sigmoid(logits)``)."""
 
@@ -27,26 +27,9 @@ class Binomial(Distribution):
         self._param = self.probs if probs is not None else self.logits
         super().__init__(self._param.size(), validate_args=validate_args)
 
-    def expand(self, batch_shape, _instance=None):
-        new = super().expand(batch_shape, _instance)
-        new._param = new.probs if "probs" in self.__dict__ else new.logits
-        return new
-
     @constraints.dependent_property(is_discrete=True, event_dim=0)
     def support(self):
         return constraints.integer_interval(0, self.total_count)
-
-    @lazy_property
-    def logits(self):
-        return probs_to_logits(self.probs, is_binary=True)
-
-    @lazy_property
-    def probs(self):
-        return logits_to_probs(self.logits, is_binary=True)
-
-    @property
-    def param_shape(self):
-        return self._param.size()
 
     @property
     def mean(self):

@@ -2,12 +2,12 @@
 
 from . import constraints
 from .distribution import Distribution
-from .utils import batch_shape_of, broadcast_all, check_probs_or_logits, lazy_property, logits_to_probs, probs_to_logits
+from .utils import BinaryProbabilities, batch_shape_of, broadcast_all, check_probs_or_logits
 
 __all__ = ["Geometric"]
 
 
-class Geometric(Distribution):
+class Geometric(BinaryProbabilities, Distribution):
     """``Geometric(probs=None, logits=None)``: ``k >= 0`` failures before the first success, each trial
     succeeding with probability ``probs`` (or ``sigmoid(logits)``)."""
 
@@ -22,19 +22,11 @@ class Geometric(Distribution):
             (self.probs,) = broadcast_all(probs)
         else:
             (self.logits,) = broadcast_all(logits)
-        tensor = self.probs if probs is not None else self.logits
-        super().__init__(batch_shape_of((parameter,), (tensor,)), validate_args=validate_args)
+        self._param = self.probs if probs is not None else self.logits
+        super().__init__(batch_shape_of((parameter,), (self._param,)), validate_args=validate_args)
         if self._validate_args and probs is not None and not bool((self.probs > 0).all()):
             # A success probability of 0 never ends the trials: no distribution over finite counts.
             raise ValueError(f"Expected parameter probs of distribution {self!r} to be positive but found invalid values:\n{self.probs}")
-
-    @lazy_property
-    def logits(self):
-        return probs_to_logits(self.probs, is_binary=True)
-
-    @lazy_property
-    def probs(self):
-        return logits_to_probs(self.logits, is_binary=True)
 
     @property
     def mean(self):

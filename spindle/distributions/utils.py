@@ -74,3 +74,26 @@ class lazy_property:
         value = self.wrapped(instance)
         setattr(instance, self.wrapped.__name__, value)
         return value
+
+
+class BinaryProbabilities:
+    """Mixin of the distributions over success and failure (Bernoulli, Binomial, Geometric): of
+    ``probs`` and ``logits`` the one not given is derived from the other on first use, and
+    ``_param`` (whose shape is ``param_shape``) is the given one, also after ``expand``."""
+
+    @lazy_property
+    def logits(self):
+        return probs_to_logits(self.probs, is_binary=True)
+
+    @lazy_property
+    def probs(self):
+        return logits_to_probs(self.logits, is_binary=True)
+
+    @property
+    def param_shape(self):
+        return self._param.size()
+
+    def expand(self, batch_shape, _instance=None):
+        new = super().expand(batch_shape, _instance)
+        new._param = new.probs if "probs" in self.__dict__ else new.logits
+        return new
