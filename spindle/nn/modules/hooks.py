@@ -109,18 +109,10 @@ class BackwardHook:
         return new_args
 
     def _on_input_gradients(self, grads):
-        grad_inputs = self._pack(grads, self.input_positions, self.number_of_inputs)
-        for hook in self.user_hooks:
-            result = hook(self.module, grad_inputs, self.grad_outputs)
-            if result is None:
-                continue
-            result = result if isinstance(result, tuple) else (result,)
-            if len(result) != len(grad_inputs):
-                raise RuntimeError(
-                    f"Backward hook returned an invalid number of grad_input, got {len(result)}, but expected "
-                    f"{len(grad_inputs)}"
-                )
-            grad_inputs = result
+        grad_inputs = _run_hooks(
+            self.user_hooks, lambda hook, grads: hook(self.module, grads, self.grad_outputs),
+            self._pack(grads, self.input_positions, self.number_of_inputs), "Backward hook", "grad_input",
+        )
         self.grad_outputs = None
         return tuple(grad_inputs[position] for position in self.input_positions)
 
@@ -132,18 +124,10 @@ class BackwardHook:
         return new_result
 
     def _on_output_gradients(self, grads):
-        grad_outputs = self._pack(grads, self.output_positions, self.number_of_outputs)
-        for hook in self.user_pre_hooks:
-            result = hook(self.module, grad_outputs)
-            if result is None:
-                continue
-            result = result if isinstance(result, tuple) else (result,)
-            if len(result) != len(grad_outputs):
-                raise RuntimeError(
-                    f"Backward pre hook returned an invalid number of grad_output, got {len(result)}, but expected "
-                    f"{len(grad_outputs)}"
-                )
-            grad_outputs = result
+        grad_outputs = _run_hooks(
+            self.user_pre_hooks, lambda hook, grads: hook(self.module, grads),
+            self._pack(grads, self.output_positions, self.number_of_outputs), "Backward pre hook", "grad_output",
+        )
         self.grad_outputs = grad_outputs
         if self.input_positions is None and self.user_hooks:
             # No input needs a gradient, so the input Function never runs: call the hooks now.
@@ -157,3 +141,19 @@ class BackwardHook:
                     )
             self.grad_outputs = None
         return tuple(grad_outputs[position] for position in self.output_positions)
+
+
+def _run_hooks(hooks, call, grads, kind, name):
+    """Call each hook in turn (``call(hook, grads)``); one that returns a tuple (or one tensor) of as
+    many gradients replaces ``grads`` for the next, as in PyTorch. Returns the final gradients."""
+    for hook in hooks:
+        result = call(hook, grads)
+        if result is None:
+            continue
+        result = result if isinstance(result, tuple) else (result,)
+        if len(result) != len(grads):
+            raise RuntimeError(
+                f"{kind} returned an invalid number of {name}, got {len(result)}, but expected {len(grads)}"
+            )
+        grads = result
+    return grads
