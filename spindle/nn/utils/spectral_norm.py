@@ -5,6 +5,7 @@ import spindle
 import spindle.nn.functional as F
 from spindle.nn.modules.conv import _ConvTransposeNd
 from spindle.nn.parameter import Parameter
+from spindle.nn.utils.weight_norm import remove_parameter_hook
 
 __all__ = ["SpectralNorm", "spectral_norm", "remove_spectral_norm"]
 
@@ -97,9 +98,4 @@ def spectral_norm(module, name="weight", n_power_iterations=1, eps=1e-12, dim=No
 
 def remove_spectral_norm(module, name="weight"):
     """Undo :func:`spectral_norm`: ``name`` becomes a plain parameter holding the normalized weight."""
-    for key, hook in module._forward_pre_hooks.items():
-        if isinstance(hook, SpectralNorm) and hook.name == name:
-            hook.remove(module)
-            del module._forward_pre_hooks[key]
-            return module
-    raise ValueError(f"spectral_norm of '{name}' not found in {module}")
+    return remove_parameter_hook(module, name, SpectralNorm, "spectral_norm")

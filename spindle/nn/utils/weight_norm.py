@@ -72,9 +72,15 @@ def weight_norm(module, name="weight", dim=0):
 
 def remove_weight_norm(module, name="weight"):
     """Undo :func:`weight_norm`: ``name`` becomes a plain parameter holding the current weight."""
+    return remove_parameter_hook(module, name, WeightNorm, "weight_norm")
+
+
+def remove_parameter_hook(module, name, hook_class, function_name):
+    """Undo the forward pre-hook of class ``hook_class`` that ``function_name`` put on parameter
+    ``name`` (weight_norm, spectral_norm); PyTorch's ValueError where there is none. Returns ``module``."""
     for key, hook in module._forward_pre_hooks.items():
-        if isinstance(hook, WeightNorm) and hook.name == name:
+        if isinstance(hook, hook_class) and hook.name == name:
             hook.remove(module)
             del module._forward_pre_hooks[key]
             return module
-    raise ValueError(f"weight_norm of '{name}' not found in {module}")
+    raise ValueError(f"{function_name} of '{name}' not found in {module}")
