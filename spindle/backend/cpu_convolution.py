@@ -1,11 +1,10 @@
 """Direct convolution on the CPU: the C kernels of ``kernels/convolution.c`` (AVX-512 or AVX2 with FMA, float32).
 
-For float32 NumPy arrays and one group, ``spindle.ops.convolution`` hands its forward product and
-its weight gradient to these kernels instead of building the im2col matrix: they read the
-zero-padded input in place (split into stride phases, see ``_planes``), which saves the im2col copy
-(kh * kw times the input) and keeps the arithmetic in registers (see the C file). The input gradient
-of a stride-1 convolution is itself one (the "full" convolution with the flipped kernel), so it runs
-here too. Everything else, and every machine without AVX2 and FMA or without a C compiler, keeps the
+For float32 NumPy arrays and one group, ``spindle.ops.convolution`` hands its forward product, its
+weight gradient and its transposed product (the input gradient, ``conv_transpose2d``) to these
+kernels instead of building the im2col matrix: they read the zero-padded input in place (split
+into stride phases, see ``_planes``), which saves the im2col copy (kh * kw times the input) and
+keeps the arithmetic in registers (see the C file). Everything else, and every machine without AVX2 and FMA or without a C compiler, keeps the
 im2col + GEMM path, which is also the GPU's.
 
 The kernels use the best instruction set of the CPU; ``SPINDLE_CONVOLUTION_ISA=avx2`` (read at
